@@ -1,0 +1,119 @@
+using Microsoft.Extensions.Options;
+using MtaStsReporting.Daemon.Relay;
+using MtaStsReporting.Daemon.Storage;
+
+namespace MtaStsReporting.Daemon.Hosting;
+
+/// <summary>
+/// Builds, starts and stops the daemon. Kept apart from Program so that tests run the very
+/// same host in process, on a real socket and a real database file.
+/// </summary>
+public static class DaemonApp
+{
+    /// <summary>The process entry point: runs until SIGTERM or Ctrl+C; exit code 2 on a bad setting.</summary>
+    public static async Task<int> MainAsync(string[] args)
+    {
+        RunningDaemon daemon;
+        try
+        {
+            daemon = await StartAsync(args);
+        }
+        catch (Exception ex) when (ConfigurationProblem(ex) is { } problem)
+        {
+            await Console.Error.WriteLineAsync("mtasts-reporting: configuration error: " + problem);
+            return 2;
+        }
+
+        await using (daemon)
+        {
+            await daemon.WaitForShutdownAsync();
+        }
+
+        return 0;
+    }
+
+    /// <summary>Builds the host, validates settings, opens the store and starts listening.</summary>
+    /// <param name="args">Command line: any configuration key (<c>--Storage:DataDirectory=/var/lib/x</c>) and <c>--urls</c>.</param>
+    /// <param name="configureServices">Lets tests replace services (the clock) before the host is built.</param>
+    /// <param name="cancellationToken">Aborts the start.</param>
+    public static async Task<RunningDaemon> StartAsync(string[] args, Action<IServiceCollection>? configureServices = null, CancellationToken cancellationToken = default)
+    {
+        // Settings files sit next to the executable; relative data paths are taken from the
+        // working directory, as a user who types a path expects.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        builder.Services.AddDaemonServices(builder.Configuration);
+        configureServices?.Invoke(builder.Services);
+
+        var app = builder.Build();
+        try
+        {
+            // Settings are checked before anything touches the disk or the network.
+            _ = app.Services.GetRequiredService<IOptions<StorageOptions>>().Value;
+            _ = app.Services.GetRequiredService<IOptions<RelayOptions>>().Value;
+
+            var store = app.Services.GetRequiredService<RelayOutcomeStore>();
+            await store.OpenAsync(cancellationToken);
+
+            app.MapGrpcService<RelayOutcomesService>();
+            app.MapGrpcHealthChecksService();
+            app.MapGrpcReflectionService();
+
+            await app.StartAsync(cancellationToken);
+            return new RunningDaemon(app, store);
+        }
+        catch
+        {
+            await app.Services.GetRequiredService<RelayOutcomeStore>().DisposeAsync();
+            await app.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Registers everything the daemon needs.</summary>
+    public static IServiceCollection AddDaemonServices(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.Section), o => o.ErrorOnUnknownConfiguration = true);
+        services.AddOptions<RelayOptions>().Bind(configuration.GetSection(RelayOptions.Section), o => o.ErrorOnUnknownConfiguration = true);
+        services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();
+        services.AddSingleton<IValidateOptions<RelayOptions>, RelayOptionsValidator>();
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<RelayOutcomeStore>();
+        services.AddSingleton(sp => new RelayRequestReader(sp.GetRequiredService<IOptions<RelayOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
+
+        services.AddGrpc(o => o.MaxReceiveMessageSize = 16 * 1024 * 1024);
+        services.AddGrpcReflection();
+        services.AddGrpcHealthChecks().AddCheck<StoreHealthCheck>("store");
+        return services;
+    }
+
+    private static string? ConfigurationProblem(Exception ex) => ex switch
+    {
+        OptionsValidationException v => string.Join(" ", v.Failures),
+        // The binder names the key it could not read or did not know.
+        InvalidOperationException { Source: "Microsoft.Extensions.Configuration.Binder" } b => b.Message,
+        _ when ex.InnerException is not null => ConfigurationProblem(ex.InnerException),
+        _ => null,
+    };
+}
+
+/// <summary>A started daemon. Disposing it stops the listener first, then commits and closes the store.</summary>
+public sealed class RunningDaemon(WebApplication app, RelayOutcomeStore store) : IAsyncDisposable
+{
+    /// <summary>The addresses Kestrel listens on (real ports, also when 0 was asked for).</summary>
+    public IReadOnlyList<string> Urls => [.. app.Urls];
+
+    /// <summary>The daemon's services.</summary>
+    public IServiceProvider Services => app.Services;
+
+    /// <summary>Completes when SIGTERM or Ctrl+C arrives and the listener has stopped.</summary>
+    public Task WaitForShutdownAsync() => app.WaitForShutdownAsync();
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await app.StopAsync();
+        await store.DisposeAsync();
+        await app.DisposeAsync();
+    }
+}

@@ -1,0 +1,3 @@
+using MtaStsReporting.Daemon.Hosting;
+
+return await DaemonApp.MainAsync(args);

@@ -1,0 +1,103 @@
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using MtaStsReporting.Persistence.Schema;
+
+namespace MtaStsReporting.Persistence;
+
+/// <summary>The store's schema. Migrations live in the MtaStsReporting.Migrations assembly.</summary>
+public sealed class ReportingDbContext(DbContextOptions<ReportingDbContext> options) : DbContext(options)
+{
+    /// <summary>The assembly that holds the migrations (top-level <c>migrations/</c>).</summary>
+    public const string MigrationsAssembly = "MtaStsReporting.Migrations";
+
+    /// <summary>Distinct applied policies.</summary>
+    public DbSet<PolicyRow> Policies => Set<PolicyRow>();
+
+    /// <summary>Per-day session counts.</summary>
+    public DbSet<DailyPolicyCountRow> DailyPolicyCounts => Set<DailyPolicyCountRow>();
+
+    /// <summary>Per-day failure details.</summary>
+    public DbSet<DailyFailureDetailRow> DailyFailureDetails => Set<DailyFailureDetailRow>();
+
+    /// <summary>Per-day policy fetch outcomes.</summary>
+    public DbSet<PolicyFetchDayRow> PolicyFetchDays => Set<PolicyFetchDayRow>();
+
+    /// <summary>Committed relay batch ids.</summary>
+    public DbSet<RelayBatchRow> RelayBatches => Set<RelayBatchRow>();
+
+    /// <inheritdoc />
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<PolicyRow>(e =>
+        {
+            e.ToTable("policies");
+            e.HasKey(x => x.PolicyKey);
+        });
+
+        modelBuilder.Entity<DailyPolicyCountRow>(e =>
+        {
+            e.ToTable("daily_policy_counts");
+            e.HasKey(x => new { x.Day, x.PolicyDomain, x.PolicyKey });
+            // Queries are per domain over a range of days.
+            e.HasIndex(x => new { x.PolicyDomain, x.Day });
+        });
+
+        modelBuilder.Entity<DailyFailureDetailRow>(e =>
+        {
+            e.ToTable("daily_failure_details");
+            e.HasKey(x => new { x.Day, x.PolicyDomain, x.PolicyKey, x.DetailKey });
+            e.HasIndex(x => new { x.PolicyDomain, x.Day });
+        });
+
+        modelBuilder.Entity<PolicyFetchDayRow>(e =>
+        {
+            e.ToTable("policy_fetch_days");
+            e.HasKey(x => new { x.Day, x.PolicyDomain, x.OutcomeKey });
+            e.HasIndex(x => new { x.PolicyDomain, x.Day });
+            e.Property(x => x.FirstSeen).HasConversion(UnixMs.Converter);
+            e.Property(x => x.LastSeen).HasConversion(UnixMs.Converter);
+        });
+
+        modelBuilder.Entity<RelayBatchRow>(e =>
+        {
+            e.ToTable("relay_batches");
+            e.HasKey(x => x.BatchId);
+            e.Property(x => x.CommittedAt).HasConversion(UnixMs.Converter);
+            // Retention (later) removes old ids by age.
+            e.HasIndex(x => x.CommittedAt);
+        });
+
+        // snake_case columns, so that hand-written SQL on the hot path reads naturally and
+        // ports to PostgreSQL without quoting.
+        foreach (var entity in modelBuilder.Model.GetEntityTypes())
+        {
+            foreach (var property in entity.GetProperties())
+            {
+                property.SetColumnName(SnakeCase(property.Name));
+            }
+        }
+    }
+
+    private static string SnakeCase(string name)
+    {
+        var sb = new StringBuilder(name.Length + 8);
+        for (var i = 0; i < name.Length; i++)
+        {
+            if (char.IsUpper(name[i]) && i > 0)
+            {
+                sb.Append('_');
+            }
+
+            sb.Append(char.ToLowerInvariant(name[i]));
+        }
+
+        return sb.ToString();
+    }
+}
+
+/// <summary>Instants are stored as Unix milliseconds (UTC): sortable and compact in SQLite.</summary>
+internal static class UnixMs
+{
+    public static readonly Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<DateTimeOffset, long> Converter =
+        new(v => v.ToUnixTimeMilliseconds(), v => DateTimeOffset.FromUnixTimeMilliseconds(v));
+}

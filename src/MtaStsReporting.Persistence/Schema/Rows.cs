@@ -1,0 +1,146 @@
+namespace MtaStsReporting.Persistence.Schema;
+
+// Rows of the store. Relay outcomes are kept only as per-day aggregates in the shape of an
+// RFC 8460 report (§4.4): one row per policy, per policy domain and day with its summary
+// counts, one per distinct failure detail with its count. Raw per-attempt rows would grow with
+// traffic; these grow with the number of distinct (domain, policy, failure) combinations.
+
+/// <summary>A distinct applied policy (type, lines, MX patterns), shared by all days that use it.</summary>
+public sealed class PolicyRow
+{
+    /// <summary>Content key (see the domain's AppliedPolicy.Key).</summary>
+    public required string PolicyKey { get; set; }
+
+    /// <summary>RFC 8460 policy-type.</summary>
+    public required string PolicyType { get; set; }
+
+    /// <summary>The policy lines as a JSON array.</summary>
+    public required string PolicyStrings { get; set; }
+
+    /// <summary>The MX patterns as a JSON array.</summary>
+    public required string MxHosts { get; set; }
+}
+
+/// <summary>Successes and failures of sessions to one policy domain under one policy on one UTC day.</summary>
+public sealed class DailyPolicyCountRow
+{
+    /// <summary>UTC day.</summary>
+    public DateOnly Day { get; set; }
+
+    /// <summary>Normalised policy domain.</summary>
+    public required string PolicyDomain { get; set; }
+
+    /// <summary>Applied policy.</summary>
+    public required string PolicyKey { get; set; }
+
+    /// <summary>total-successful-session-count.</summary>
+    public long SuccessCount { get; set; }
+
+    /// <summary>total-failure-session-count.</summary>
+    public long FailureCount { get; set; }
+}
+
+/// <summary>One failure-details entry of a day's report, with its failed-session-count.</summary>
+public sealed class DailyFailureDetailRow
+{
+    /// <summary>UTC day.</summary>
+    public DateOnly Day { get; set; }
+
+    /// <summary>Normalised policy domain.</summary>
+    public required string PolicyDomain { get; set; }
+
+    /// <summary>Applied policy.</summary>
+    public required string PolicyKey { get; set; }
+
+    /// <summary>Content key of the detail.</summary>
+    public required string DetailKey { get; set; }
+
+    /// <summary>result-type.</summary>
+    public required string ResultType { get; set; }
+
+    /// <summary>sending-mta-ip.</summary>
+    public string? SendingMtaIp { get; set; }
+
+    /// <summary>receiving-mx-hostname.</summary>
+    public string? ReceivingMxHostname { get; set; }
+
+    /// <summary>receiving-mx-helo.</summary>
+    public string? ReceivingMxHelo { get; set; }
+
+    /// <summary>receiving-ip.</summary>
+    public string? ReceivingIp { get; set; }
+
+    /// <summary>failure-reason-code.</summary>
+    public string? FailureReasonCode { get; set; }
+
+    /// <summary>additional-information.</summary>
+    public string? AdditionalInformation { get; set; }
+
+    /// <summary>failed-session-count.</summary>
+    public long FailedSessionCount { get; set; }
+}
+
+/// <summary>
+/// Equal MTA-STS policy fetch outcomes for one domain on one UTC day: what was seen, first and
+/// last time, and how often. The rows of a domain ordered by day and time are its fetch history.
+/// </summary>
+public sealed class PolicyFetchDayRow
+{
+    /// <summary>UTC day.</summary>
+    public DateOnly Day { get; set; }
+
+    /// <summary>Normalised policy domain.</summary>
+    public required string PolicyDomain { get; set; }
+
+    /// <summary>Content key of the outcome.</summary>
+    public required string OutcomeKey { get; set; }
+
+    /// <summary><c>success</c> or the RFC 8460 result type of the failure.</summary>
+    public required string Result { get; set; }
+
+    /// <summary>The <c>id</c> of the <c>_mta-sts</c> TXT record the relay saw.</summary>
+    public string? TxtId { get; set; }
+
+    /// <summary>Policy mode, on success.</summary>
+    public string? Mode { get; set; }
+
+    /// <summary>Policy max_age, on success.</summary>
+    public long? MaxAge { get; set; }
+
+    /// <summary>Policy MX patterns as a JSON array, on success.</summary>
+    public string? MxPatterns { get; set; }
+
+    /// <summary>Policy body as served, when the relay sent it.</summary>
+    public string? PolicyText { get; set; }
+
+    /// <summary>HTTP status of a failed fetch, when there was one.</summary>
+    public int? HttpStatus { get; set; }
+
+    /// <summary>Reason of a failed fetch (TLS error, parse error, …).</summary>
+    public string? FailureReason { get; set; }
+
+    /// <summary>Earliest fetch with this outcome that day.</summary>
+    public DateTimeOffset FirstSeen { get; set; }
+
+    /// <summary>Latest fetch with this outcome that day.</summary>
+    public DateTimeOffset LastSeen { get; set; }
+
+    /// <summary>Number of fetches with this outcome that day.</summary>
+    public long FetchCount { get; set; }
+}
+
+/// <summary>A relay batch id already committed: a retry with the same id is counted once.</summary>
+public sealed class RelayBatchRow
+{
+    /// <summary>The id the relay chose.</summary>
+    public required string BatchId { get; set; }
+
+    /// <summary>When the batch was committed.</summary>
+    public DateTimeOffset CommittedAt { get; set; }
+
+    /// <summary>Sum of its session counts.</summary>
+    public long SessionCount { get; set; }
+
+    /// <summary>Number of its policy fetch outcomes.</summary>
+    public long FetchCount { get; set; }
+}

@@ -1,0 +1,86 @@
+using MtaStsReporting.Domain.Names;
+using MtaStsReporting.Domain.RelayOutcomes;
+using MtaStsReporting.Domain.TlsRpt;
+
+namespace MtaStsReporting.Domain.Tests;
+
+public class DailyOutcomeDeltaTests
+{
+    private static readonly AppliedPolicy Sts = new(PolicyType.Sts, ["version: STSv1", "mode: testing", "mx: mx.example.com", "max_age: 86400"], ["mx.example.com"]);
+    private static readonly DomainName Example = DomainName.Parse("example.com");
+
+    private static FailureDetail Expired(string ip) => new(ResultType.CertificateExpired, ip, "mx.example.com", null, "192.0.2.25", null, null);
+
+    [Fact]
+    public void Counts_per_utc_day_domain_and_policy_like_an_rfc_8460_report()
+    {
+        var delta = new DailyOutcomeDelta();
+        var lateOn1st = new DateTimeOffset(2026, 11, 1, 23, 59, 59, TimeSpan.Zero);
+        // 00:30 at +01:00 is still 23:30 UTC on the 1st.
+        var sameUtcDay = new DateTimeOffset(2026, 11, 2, 0, 30, 0, TimeSpan.FromHours(1));
+        var on2nd = new DateTimeOffset(2026, 11, 2, 0, 0, 0, TimeSpan.Zero);
+        delta.Add(new SessionOutcome(Example, lateOn1st, Sts, 5, null));
+        delta.Add(new SessionOutcome(Example, sameUtcDay, Sts, 2, Expired("198.51.100.1")));
+        delta.Add(new SessionOutcome(Example, sameUtcDay, Sts, 3, Expired("198.51.100.1")));
+        delta.Add(new SessionOutcome(Example, lateOn1st, Sts, 1, Expired("198.51.100.2")));
+        delta.Add(new SessionOutcome(Example, on2nd, Sts, 7, null));
+
+        var first = delta.PolicyDays[new PolicyDayKey(new DateOnly(2026, 11, 1), Example, Sts.Key)];
+        Assert.Equal((5, 6), (first.Successes, first.Failures));
+        var second = delta.PolicyDays[new PolicyDayKey(new DateOnly(2026, 11, 2), Example, Sts.Key)];
+        Assert.Equal((7, 0), (second.Successes, second.Failures));
+        Assert.Equal(2, delta.Failures.Count);
+        Assert.Equal(5, delta.Failures[new FailureDayKey(new DateOnly(2026, 11, 1), Example, Sts.Key, Expired("198.51.100.1").Key)].Count);
+        Assert.Equal(18, delta.SessionCount);
+        Assert.Single(delta.Policies);
+    }
+
+    [Fact]
+    public void Different_policies_for_one_domain_stay_apart()
+    {
+        var enforce = Sts with { PolicyStrings = ["version: STSv1", "mode: enforce", "mx: mx.example.com", "max_age: 86400"] };
+        var delta = new DailyOutcomeDelta();
+        var t = new DateTimeOffset(2026, 11, 1, 12, 0, 0, TimeSpan.Zero);
+        delta.Add(new SessionOutcome(Example, t, Sts, 1, null));
+        delta.Add(new SessionOutcome(Example, t, enforce, 1, null));
+        Assert.NotEqual(Sts.Key, enforce.Key);
+        Assert.Equal(2, delta.PolicyDays.Count);
+    }
+
+    [Fact]
+    public void Merging_equals_adding_everything_to_one()
+    {
+        var t = new DateTimeOffset(2026, 11, 1, 12, 0, 0, TimeSpan.Zero);
+        var outcomes = Enumerable.Range(0, 40).Select(i =>
+            new SessionOutcome(Example, t.AddHours(i % 30), Sts, i + 1, i % 3 == 0 ? Expired($"198.51.100.{i % 4}") : null)).ToList();
+
+        var all = new DailyOutcomeDelta();
+        outcomes.ForEach(all.Add);
+        var a = new DailyOutcomeDelta();
+        var b = new DailyOutcomeDelta();
+        outcomes.Take(13).ToList().ForEach(a.Add);
+        outcomes.Skip(13).ToList().ForEach(b.Add);
+        a.Merge(b);
+
+        Assert.Equal(all.SessionCount, a.SessionCount);
+        Assert.Equal(all.PolicyDays.ToDictionary(kv => kv.Key, kv => (kv.Value.Successes, kv.Value.Failures)),
+            a.PolicyDays.ToDictionary(kv => kv.Key, kv => (kv.Value.Successes, kv.Value.Failures)));
+        Assert.Equal(all.Failures.ToDictionary(kv => kv.Key, kv => kv.Value.Count), a.Failures.ToDictionary(kv => kv.Key, kv => kv.Value.Count));
+    }
+
+    [Fact]
+    public void Equal_fetch_outcomes_share_a_row_with_first_and_last_seen()
+    {
+        var policy = new FetchedPolicy(MtaSts.StsPolicy.Parse("version: STSv1\nmode: testing\nmx: mx.example.com\nmax_age: 86400").Policy!, null);
+        var t = new DateTimeOffset(2026, 11, 1, 8, 0, 0, TimeSpan.Zero);
+        var delta = new DailyOutcomeDelta();
+        delta.Add(new PolicyFetchOutcome(Example, t.AddHours(3), "20261101", policy, null));
+        delta.Add(new PolicyFetchOutcome(Example, t, "20261101", policy, null));
+        delta.Add(new PolicyFetchOutcome(Example, t.AddHours(1), null, null, new PolicyFetchFailure(ResultType.StsPolicyFetchError, 404, "HTTP 404")));
+
+        Assert.Equal(2, delta.Fetches.Count);
+        var success = delta.Fetches.Values.Single(f => f.Outcome.Result == "success");
+        Assert.Equal((t, t.AddHours(3), 2L), (success.FirstSeen, success.LastSeen, success.Count));
+        Assert.Equal(3, delta.FetchCount);
+    }
+}

@@ -447,7 +447,10 @@ public sealed class RelayRequestReader(RelayOptions options, TimeProvider time)
             return null;
         }
 
-        if (text.Length > 45 || !IPAddress.TryParse(text, out var address) || text.Contains('%'))
+        // IPAddress.TryParse also takes legacy IPv4 forms ("1.2.3" is 1.2.0.3, "010.0.0.1" may be
+        // octal); only the dotted quad in its plain spelling is an address here.
+        if (text.Length > 45 || text.Contains('%') || !IPAddress.TryParse(text, out var address)
+            || (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && address.ToString() != text))
         {
             return new FieldError(field, $"'{Truncate(text)}' is not an IPv4 or IPv6 address");
         }

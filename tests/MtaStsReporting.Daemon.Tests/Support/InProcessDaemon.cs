@@ -1,0 +1,70 @@
+using Grpc.Net.Client;
+using Microsoft.Extensions.DependencyInjection;
+using MtaStsReporting.Daemon.Hosting;
+
+namespace MtaStsReporting.Daemon.Tests.Support;
+
+/// <summary>
+/// The real daemon host, started in the test process on a free loopback port with its own
+/// database file: the gRPC surface, Kestrel and SQLite are all real.
+/// </summary>
+public sealed class InProcessDaemon : IAsyncDisposable
+{
+    public static readonly DateTimeOffset DefaultNow = new(2026, 11, 29, 12, 0, 0, TimeSpan.Zero);
+
+    private readonly TempDirectory _directory;
+    private RunningDaemon? _daemon;
+
+    private InProcessDaemon(TempDirectory directory, FixedTimeProvider clock)
+    {
+        _directory = directory;
+        Clock = clock;
+    }
+
+    public FixedTimeProvider Clock { get; }
+
+    public GrpcChannel Channel { get; private set; } = null!;
+
+    public string DatabasePath => Path.Combine(_directory.Path, "mtasts-reporting.db");
+
+    public StoreReader Store => new(DatabasePath);
+
+    public IServiceProvider Services => _daemon!.Services;
+
+    public static async Task<InProcessDaemon> StartAsync(params string[] extraArgs)
+    {
+        var daemon = new InProcessDaemon(new TempDirectory(), new FixedTimeProvider(DefaultNow));
+        await daemon.StartCoreAsync(extraArgs);
+        return daemon;
+    }
+
+    /// <summary>Stops gracefully and starts again on the same database file.</summary>
+    public async Task RestartAsync()
+    {
+        await StopCoreAsync();
+        await StartCoreAsync([]);
+    }
+
+    private async Task StartCoreAsync(string[] extraArgs)
+    {
+        string[] args = ["--urls=http://127.0.0.1:0", $"--Storage:DataDirectory={_directory.Path}", .. extraArgs];
+        _daemon = await DaemonApp.StartAsync(args, services => services.AddSingleton<TimeProvider>(Clock));
+        Channel = GrpcChannel.ForAddress(_daemon.Urls.Single());
+    }
+
+    private async Task StopCoreAsync()
+    {
+        Channel.Dispose();
+        if (_daemon is not null)
+        {
+            await _daemon.DisposeAsync();
+            _daemon = null;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopCoreAsync();
+        _directory.Dispose();
+    }
+}

@@ -1,0 +1,81 @@
+using Grpc.Health.V1;
+using MtaStsReporting.Api.V1;
+using MtaStsReporting.Daemon.Tests.Support;
+using static MtaStsReporting.Daemon.Tests.Support.Outcomes;
+
+namespace MtaStsReporting.Daemon.Tests.EndToEnd;
+
+/// <summary>The daemon as a user runs it: its own process, its default settings, a real socket.</summary>
+public sealed class DaemonProcessTests : IDisposable
+{
+    private readonly TempDirectory _cwd = new();
+
+    public void Dispose() => _cwd.Dispose();
+
+    [Fact]
+    public async Task Reports_survive_sigterm_and_restart_with_the_default_configuration()
+    {
+        var now = DateTimeOffset.UtcNow;
+        await using (var daemon = await DaemonProcess.StartAsync(_cwd.Path))
+        {
+            using var channel = daemon.CreateChannel();
+            var client = new RelayOutcomes.RelayOutcomesClient(channel);
+            var health = await new Health.HealthClient(channel).CheckAsync(new HealthCheckRequest());
+            Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, health.Status);
+
+            await client.ReportOutcomesAsync(Batch("e2e-1", Success("example.com", now, 11), Failure("example.com", now, ResultType.CertificateExpired, 2)));
+            Assert.Equal(0, await daemon.TerminateAsync());
+            Assert.Contains("Store closed", daemon.Output);
+        }
+
+        // The default data directory is ./data under the working directory.
+        var database = Path.Combine(_cwd.Path, "data", "mtasts-reporting.db");
+        Assert.True(File.Exists(database));
+
+        await using (var daemon = await DaemonProcess.StartAsync(_cwd.Path))
+        {
+            using var channel = daemon.CreateChannel();
+            var client = new RelayOutcomes.RelayOutcomesClient(channel);
+            Assert.True((await client.ReportOutcomesAsync(Batch("e2e-1", Success("example.com", now, 11)))).Duplicate);
+            await client.ReportOutcomesAsync(Batch("e2e-2", Success("example.com", now, 1)));
+            Assert.Equal(0, await daemon.TerminateAsync());
+        }
+
+        var row = Assert.Single(await new StoreReader(database).CountsAsync("example.com"));
+        Assert.Equal((12L, 2L), (row.SuccessCount, row.FailureCount));
+    }
+
+    [Theory]
+    [InlineData("--Relay:MaxBatchItems=0", "Relay:MaxBatchItems")]
+    [InlineData("--Relay:MaxOutcomeAge=soon", "Relay:MaxOutcomeAge")]
+    [InlineData("--Storage:Durability=Sometimes", "Storage:Durability")]
+    [InlineData("--Storage:DataDirectry=/tmp/x", "DataDirectry")]
+    public async Task A_bad_setting_stops_the_daemon_with_a_message_naming_it(string argument, string named)
+    {
+        var (exitCode, output) = await DaemonProcess.RunToExitAsync(_cwd.Path, argument);
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("configuration error", output);
+        Assert.Contains(named, output);
+        // Nothing was created: the daemon stopped before touching the disk.
+        Assert.False(Directory.Exists(Path.Combine(_cwd.Path, "data")));
+    }
+
+    [Fact]
+    public async Task Settings_come_from_environment_variables_too()
+    {
+        var dataDir = Path.Combine(_cwd.Path, "elsewhere");
+        Environment.SetEnvironmentVariable("Storage__DataDirectory", dataDir);
+        try
+        {
+            await using var daemon = await DaemonProcess.StartAsync(_cwd.Path);
+            Assert.Equal(0, await daemon.TerminateAsync());
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("Storage__DataDirectory", null);
+        }
+
+        Assert.True(File.Exists(Path.Combine(dataDir, "mtasts-reporting.db")));
+    }
+}

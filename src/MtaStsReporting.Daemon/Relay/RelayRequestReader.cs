@@ -45,6 +45,12 @@ public sealed class RelayRequestReader(RelayOptions options, TimeProvider time)
     internal const int MaxAdditionalInformationLength = 2_048;
     internal const long MaxCount = 1_000_000_000;
 
+    // Relays report the same few thousand domains and policies over and over: their checked,
+    // normalised forms are kept, so that each is validated and hashed once rather than per
+    // outcome. Only successes are kept; validation does not depend on the time.
+    private readonly BoundedCache<string, DomainName> _domains = new(100_000);
+    private readonly BoundedCache<AppliedPolicy, Domain.RelayOutcomes.AppliedPolicy> _policies = new(10_000);
+
     /// <summary>Checks a batch id: 1 to 128 printable ASCII characters.</summary>
     public static FieldError? CheckBatchId(string batchId, string field = "batch_id")
     {
@@ -103,9 +109,9 @@ public sealed class RelayRequestReader(RelayOptions options, TimeProvider time)
     private FieldError? ReadSession(SessionOutcome m, string path, DateTimeOffset now, out Domain.RelayOutcomes.SessionOutcome? outcome)
     {
         outcome = null;
-        if (!DomainName.TryParse(m.PolicyDomain, out var domain, out var domainError))
+        if (ReadDomain(m.PolicyDomain, path + ".policy_domain", out var domain) is { } domainError)
         {
-            return new FieldError(path + ".policy_domain", domainError);
+            return domainError;
         }
 
         if (CheckTime(m.Time, path + ".time", now, out var at) is { } timeError)
@@ -123,9 +129,15 @@ public sealed class RelayRequestReader(RelayOptions options, TimeProvider time)
             return new FieldError(path + ".policy", "is required");
         }
 
-        if (ReadPolicy(m.Policy, path + ".policy", out var policy) is { } policyError)
+        if (!_policies.TryGet(m.Policy, out var policy))
         {
-            return policyError;
+            if (ReadPolicy(m.Policy, path + ".policy", out var read) is { } policyError)
+            {
+                return policyError;
+            }
+
+            policy = read!;
+            _policies.Add(m.Policy, policy);
         }
 
         DomainFailure? failure = null;
@@ -134,7 +146,23 @@ public sealed class RelayRequestReader(RelayOptions options, TimeProvider time)
             return failureError;
         }
 
-        outcome = new Domain.RelayOutcomes.SessionOutcome(domain, at, policy!, m.Count, failure);
+        outcome = new Domain.RelayOutcomes.SessionOutcome(domain, at, policy, m.Count, failure);
+        return null;
+    }
+
+    private FieldError? ReadDomain(string text, string field, out DomainName domain)
+    {
+        if (_domains.TryGet(text, out domain))
+        {
+            return null;
+        }
+
+        if (!DomainName.TryParse(text, out domain, out var error))
+        {
+            return new FieldError(field, error);
+        }
+
+        _domains.Add(text, domain);
         return null;
     }
 
@@ -191,7 +219,7 @@ public sealed class RelayRequestReader(RelayOptions options, TimeProvider time)
         return null;
     }
 
-    private static FieldError? ReadFailure(FailureDetail m, string path, out DomainFailure? failure)
+    private FieldError? ReadFailure(FailureDetail m, string path, out DomainFailure? failure)
     {
         failure = null;
         if (ToResultType(m.ResultType, path + ".result_type", out var resultType) is { } typeError)
@@ -212,9 +240,9 @@ public sealed class RelayRequestReader(RelayOptions options, TimeProvider time)
         string? mxHost = null;
         if (m.ReceivingMxHostname.Length > 0)
         {
-            if (!DomainName.TryParse(m.ReceivingMxHostname, out var host, out var hostError))
+            if (ReadDomain(m.ReceivingMxHostname, path + ".receiving_mx_hostname", out var host) is { } hostError)
             {
-                return new FieldError(path + ".receiving_mx_hostname", hostError);
+                return hostError;
             }
 
             mxHost = host.Value;
@@ -244,9 +272,9 @@ public sealed class RelayRequestReader(RelayOptions options, TimeProvider time)
     private FieldError? ReadFetch(PolicyFetchOutcome m, string path, DateTimeOffset now, out Domain.RelayOutcomes.PolicyFetchOutcome? outcome)
     {
         outcome = null;
-        if (!DomainName.TryParse(m.PolicyDomain, out var domain, out var domainError))
+        if (ReadDomain(m.PolicyDomain, path + ".policy_domain", out var domain) is { } domainError)
         {
-            return new FieldError(path + ".policy_domain", domainError);
+            return domainError;
         }
 
         if (CheckTime(m.Time, path + ".time", now, out var at) is { } timeError)

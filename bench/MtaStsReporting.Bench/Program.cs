@@ -58,7 +58,7 @@ for (var round = 1; round <= settings.Rounds; round++)
 }
 
 Console.WriteLine();
-Console.WriteLine($"median of {settings.Rounds} rounds ({Environment.ProcessorCount} cores, {settings.Seconds} s per run):");
+Console.WriteLine($"median of {settings.Rounds} rounds, each figure on its own ({Environment.ProcessorCount} cores, {settings.Seconds} s per run):");
 foreach (var group in results.GroupBy(r => r.Scenario))
 {
     Console.WriteLine(

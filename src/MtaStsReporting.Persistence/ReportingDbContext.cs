@@ -25,9 +25,49 @@ public sealed class ReportingDbContext(DbContextOptions<ReportingDbContext> opti
     /// <summary>Committed relay batch ids.</summary>
     public DbSet<RelayBatchRow> RelayBatches => Set<RelayBatchRow>();
 
+    /// <summary>Inbound reports.</summary>
+    public DbSet<TlsReportRow> TlsReports => Set<TlsReportRow>();
+
+    /// <summary>Their policies.</summary>
+    public DbSet<TlsReportPolicyRow> TlsReportPolicies => Set<TlsReportPolicyRow>();
+
+    /// <summary>Their failure details.</summary>
+    public DbSet<TlsReportFailureRow> TlsReportFailures => Set<TlsReportFailureRow>();
+
+    /// <summary>Refused inbound input.</summary>
+    public DbSet<ReportRejectionRow> ReportRejections => Set<ReportRejectionRow>();
+
     /// <inheritdoc />
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
+        modelBuilder.Entity<TlsReportRow>(e =>
+        {
+            e.ToTable("tlsrpt_reports");
+            // RFC 8460 has no global id: organisation + report-id + range identify a report.
+            e.HasIndex(x => new { x.OrganizationName, x.ReportId, x.StartDatetime, x.EndDatetime }).IsUnique();
+            e.HasIndex(x => x.StartDatetime);
+            e.Property(x => x.StartDatetime).HasConversion(UnixMs.Converter);
+            e.Property(x => x.EndDatetime).HasConversion(UnixMs.Converter);
+            e.Property(x => x.ReceivedAt).HasConversion(UnixMs.Converter);
+            e.HasMany(x => x.Policies).WithOne().HasForeignKey(x => x.TlsReportId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<TlsReportPolicyRow>(e =>
+        {
+            e.ToTable("tlsrpt_report_policies");
+            e.HasIndex(x => x.PolicyDomain);
+            e.HasMany(x => x.FailureDetails).WithOne().HasForeignKey(x => x.TlsReportPolicyId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<TlsReportFailureRow>(e => e.ToTable("tlsrpt_failure_details"));
+
+        modelBuilder.Entity<ReportRejectionRow>(e =>
+        {
+            e.ToTable("tlsrpt_rejections");
+            e.Property(x => x.RejectedAt).HasConversion(UnixMs.Converter);
+            e.HasIndex(x => x.RejectedAt);
+        });
+
         modelBuilder.Entity<PolicyRow>(e =>
         {
             e.ToTable("policies");

@@ -220,6 +220,267 @@ namespace MtaStsReporting.Migrations.Migrations
 
                     b.ToTable("relay_batches", (string)null);
                 });
+
+            modelBuilder.Entity("MtaStsReporting.Persistence.Schema.ReportRejectionRow", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<string>("MessageId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("message_id");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("reason");
+
+                    b.Property<long>("RejectedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("rejected_at");
+
+                    b.Property<string>("SourceKind")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("source_kind");
+
+                    b.Property<string>("SourceName")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("source_name");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("status");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("RejectedAt");
+
+                    b.ToTable("tlsrpt_rejections", (string)null);
+                });
+
+            modelBuilder.Entity("MtaStsReporting.Persistence.Schema.TlsReportFailureRow", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<string>("AdditionalInformation")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("additional_information");
+
+                    b.Property<long>("FailedSessionCount")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("failed_session_count");
+
+                    b.Property<string>("FailureReasonCode")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("failure_reason_code");
+
+                    b.Property<string>("ReceivingIp")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("receiving_ip");
+
+                    b.Property<string>("ReceivingMxHelo")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("receiving_mx_helo");
+
+                    b.Property<string>("ReceivingMxHostname")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("receiving_mx_hostname");
+
+                    b.Property<string>("ResultType")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("result_type");
+
+                    b.Property<string>("SendingMtaIp")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("sending_mta_ip");
+
+                    b.Property<long>("TlsReportPolicyId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("tls_report_policy_id");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TlsReportPolicyId");
+
+                    b.ToTable("tlsrpt_failure_details", (string)null);
+                });
+
+            modelBuilder.Entity("MtaStsReporting.Persistence.Schema.TlsReportPolicyRow", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<long>("FailureCount")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("failure_count");
+
+                    b.Property<string>("MxHosts")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("mx_hosts");
+
+                    b.Property<string>("PolicyDomain")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("policy_domain");
+
+                    b.Property<string>("PolicyStrings")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("policy_strings");
+
+                    b.Property<string>("PolicyType")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("policy_type");
+
+                    b.Property<int>("Position")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("position");
+
+                    b.Property<long>("SuccessCount")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("success_count");
+
+                    b.Property<long>("TlsReportId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("tls_report_id");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("PolicyDomain");
+
+                    b.HasIndex("TlsReportId");
+
+                    b.ToTable("tlsrpt_report_policies", (string)null);
+                });
+
+            modelBuilder.Entity("MtaStsReporting.Persistence.Schema.TlsReportRow", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<string>("ContactInfo")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("contact_info");
+
+                    b.Property<string>("DkimDomain")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("dkim_domain");
+
+                    b.Property<string>("DkimResult")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("dkim_result");
+
+                    b.Property<long>("EndDatetime")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("end_datetime");
+
+                    b.Property<long>("FailureCount")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("failure_count");
+
+                    b.Property<string>("Flags")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("flags");
+
+                    b.Property<string>("MessageId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("message_id");
+
+                    b.Property<string>("OrganizationName")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("organization_name");
+
+                    b.Property<byte[]>("Original")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
+                        .HasColumnName("original");
+
+                    b.Property<string>("OriginalMediaType")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("original_media_type");
+
+                    b.Property<long>("ReceivedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("received_at");
+
+                    b.Property<string>("ReportId")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("report_id");
+
+                    b.Property<string>("SourceKind")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("source_kind");
+
+                    b.Property<string>("SourceName")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("source_name");
+
+                    b.Property<long>("StartDatetime")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("start_datetime");
+
+                    b.Property<long>("SuccessCount")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("success_count");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("StartDatetime");
+
+                    b.HasIndex("OrganizationName", "ReportId", "StartDatetime", "EndDatetime")
+                        .IsUnique();
+
+                    b.ToTable("tlsrpt_reports", (string)null);
+                });
+
+            modelBuilder.Entity("MtaStsReporting.Persistence.Schema.TlsReportFailureRow", b =>
+                {
+                    b.HasOne("MtaStsReporting.Persistence.Schema.TlsReportPolicyRow", null)
+                        .WithMany("FailureDetails")
+                        .HasForeignKey("TlsReportPolicyId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("MtaStsReporting.Persistence.Schema.TlsReportPolicyRow", b =>
+                {
+                    b.HasOne("MtaStsReporting.Persistence.Schema.TlsReportRow", null)
+                        .WithMany("Policies")
+                        .HasForeignKey("TlsReportId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("MtaStsReporting.Persistence.Schema.TlsReportPolicyRow", b =>
+                {
+                    b.Navigation("FailureDetails");
+                });
+
+            modelBuilder.Entity("MtaStsReporting.Persistence.Schema.TlsReportRow", b =>
+                {
+                    b.Navigation("Policies");
+                });
 #pragma warning restore 612, 618
         }
     }

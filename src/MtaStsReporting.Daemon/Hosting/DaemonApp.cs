@@ -1,6 +1,11 @@
+using System.Net;
+using DnsClient;
 using Microsoft.Extensions.Options;
+using MtaStsReporting.Daemon.Ingestion;
 using MtaStsReporting.Daemon.Relay;
 using MtaStsReporting.Daemon.Storage;
+using MtaStsReporting.Persistence;
+using MtaStsReporting.Persistence.Reports;
 
 namespace MtaStsReporting.Daemon.Hosting;
 
@@ -13,6 +18,11 @@ public static class DaemonApp
     /// <summary>The process entry point: runs until SIGTERM or Ctrl+C; exit code 2 on a bad setting.</summary>
     public static async Task<int> MainAsync(string[] args)
     {
+        if (args.Length > 0 && args[0] == "import")
+        {
+            return await ImportAsync(args[1..]);
+        }
+
         RunningDaemon daemon;
         try
         {
@@ -32,6 +42,48 @@ public static class DaemonApp
         return 0;
     }
 
+    /// <summary>
+    /// <c>import PATH... [--Setting=value...]</c>: imports files into the configured store without
+    /// starting the listener. Arguments starting with <c>--</c> are settings, the others paths.
+    /// </summary>
+    private static async Task<int> ImportAsync(string[] args)
+    {
+        var paths = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToList();
+        if (paths.Count == 0)
+        {
+            await Console.Error.WriteLineAsync("usage: mtasts-reporting import PATH... [--Storage:DataDirectory=DIR]");
+            return 2;
+        }
+
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [.. args.Where(a => a.StartsWith("--", StringComparison.Ordinal))], ContentRootPath = AppContext.BaseDirectory });
+        // Standard output carries the JSON lines; logs (warnings and worse) go to standard error.
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Logging:LogLevel:Default"] = "Warning" });
+        builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        builder.Services.AddDaemonServices(builder.Configuration);
+        await using var app = builder.Build();
+        try
+        {
+            ValidateSettings(app.Services);
+            await app.Services.GetRequiredService<RelayOutcomeStore>().MigrateAsync(CancellationToken.None);
+        }
+        catch (Exception ex) when (ConfigurationProblem(ex) is { } problem)
+        {
+            await Console.Error.WriteLineAsync("mtasts-reporting: configuration error: " + problem);
+            return 2;
+        }
+
+        return await new ImportCommand(app.Services.GetRequiredService<ReportIngestor>(), Console.Out).RunAsync(paths, CancellationToken.None);
+    }
+
+    private static void ValidateSettings(IServiceProvider services)
+    {
+        // Settings are checked before anything touches the disk or the network.
+        _ = services.GetRequiredService<IOptions<StorageOptions>>().Value;
+        _ = services.GetRequiredService<IOptions<RelayOptions>>().Value;
+        _ = services.GetRequiredService<IOptions<IngestionOptions>>().Value;
+        _ = services.GetRequiredService<IOptions<DnsOptions>>().Value;
+    }
+
     /// <summary>Builds the host, validates settings, opens the store and starts listening.</summary>
     /// <param name="args">Command line: any configuration key (<c>--Storage:DataDirectory=/var/lib/x</c>) and <c>--urls</c>.</param>
     /// <param name="configureServices">Lets tests replace services (the clock) before the host is built.</param>
@@ -47,14 +99,13 @@ public static class DaemonApp
         var app = builder.Build();
         try
         {
-            // Settings are checked before anything touches the disk or the network.
-            _ = app.Services.GetRequiredService<IOptions<StorageOptions>>().Value;
-            _ = app.Services.GetRequiredService<IOptions<RelayOptions>>().Value;
+            ValidateSettings(app.Services);
 
             var store = app.Services.GetRequiredService<RelayOutcomeStore>();
             await store.OpenAsync(cancellationToken);
 
             app.MapGrpcService<RelayOutcomesService>();
+            app.MapGrpcService<ReportImportService>();
             app.MapGrpcHealthChecksService();
             app.MapGrpcReflectionService();
 
@@ -74,6 +125,9 @@ public static class DaemonApp
     {
         services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.Section), o => o.ErrorOnUnknownConfiguration = true);
         services.AddOptions<RelayOptions>().Bind(configuration.GetSection(RelayOptions.Section), o => o.ErrorOnUnknownConfiguration = true);
+        services.AddOptions<IngestionOptions>().Bind(configuration.GetSection(IngestionOptions.Section), o => o.ErrorOnUnknownConfiguration = true);
+        services.AddOptions<DnsOptions>().Bind(configuration.GetSection(DnsOptions.Section), o => o.ErrorOnUnknownConfiguration = true);
+        services.AddSingleton<IValidateOptions<DnsOptions>, DnsOptionsValidator>();
         services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();
         services.AddSingleton<IValidateOptions<RelayOptions>, RelayOptionsValidator>();
 
@@ -81,10 +135,34 @@ public static class DaemonApp
         services.AddSingleton<RelayOutcomeStore>();
         services.AddSingleton(sp => new RelayRequestReader(sp.GetRequiredService<IOptions<RelayOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
 
+        services.AddSingleton<ILookupClient>(sp => CreateLookupClient(sp.GetRequiredService<IOptions<DnsOptions>>().Value));
+        services.AddSingleton<IDkimChecker, DkimChecker>();
+        services.AddSingleton(sp => new ReportReader(sp.GetRequiredService<IOptions<IngestionOptions>>().Value.Limits));
+        services.AddSingleton(sp => new TlsReportStore(
+            sp.GetRequiredService<RelayOutcomeStore>().ConnectionString,
+            sp.GetRequiredService<IOptions<StorageOptions>>().Value.Durability,
+            sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new ReportIngestor(
+            sp.GetRequiredService<ReportReader>(),
+            sp.GetRequiredService<TlsReportStore>(),
+            sp.GetRequiredService<IDkimChecker>(),
+            sp.GetRequiredService<IOptions<IngestionOptions>>().Value,
+            sp.GetRequiredService<ILogger<ReportIngestor>>()));
+
         services.AddGrpc(o => o.MaxReceiveMessageSize = 16 * 1024 * 1024);
         services.AddGrpcReflection();
         services.AddGrpcHealthChecks().AddCheck<StoreHealthCheck>("store");
         return services;
+    }
+
+    private static LookupClient CreateLookupClient(DnsOptions options)
+    {
+        var lookup = options.Servers.Count == 0
+            ? new LookupClientOptions()
+            : new LookupClientOptions(options.Servers.Select(DnsOptionsValidator.ParseEndpoint).ToArray());
+        lookup.Timeout = options.Timeout;
+        lookup.UseCache = true;
+        return new LookupClient(lookup);
     }
 
     private static string? ConfigurationProblem(Exception ex) => ex switch

@@ -21,12 +21,18 @@ public sealed class RelayOutcomeStore(IOptions<StorageOptions> storage, IOptions
     /// <summary>Why the last group commit failed, or null when the last one succeeded.</summary>
     public string? LastCommitError => _lastError;
 
-    /// <summary>Creates the folder and file if needed, applies migrations, opens the writer.</summary>
+    /// <summary>Creates the folder and file if needed and applies migrations.</summary>
+    public async Task MigrateAsync(CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(storage.Value.DatabasePath)!);
+        await SqliteDatabase.MigrateAsync(ConnectionString, cancellationToken);
+    }
+
+    /// <summary>Migrates, then opens the writer.</summary>
     public async Task OpenAsync(CancellationToken cancellationToken)
     {
         var path = storage.Value.DatabasePath;
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        await SqliteDatabase.MigrateAsync(ConnectionString, cancellationToken);
+        await MigrateAsync(cancellationToken);
         var writer = await RelayOutcomeWriter.OpenAsync(ConnectionString, storage.Value.Durability, time, cancellationToken);
         _committer = new GroupCommitter(writer, relay.Value.QueueCapacity, relay.Value.MaxGroupBatches, OnCommit);
         StoreLog.Opened(logger, path, storage.Value.Durability.ToString());

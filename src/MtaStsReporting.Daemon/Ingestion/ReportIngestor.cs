@@ -1,0 +1,154 @@
+using MimeKit;
+using MtaStsReporting.Daemon.Hosting;
+using MtaStsReporting.Domain.TlsRpt;
+using MtaStsReporting.Persistence.Reports;
+
+namespace MtaStsReporting.Daemon.Ingestion;
+
+/// <summary>What an inbound input is.</summary>
+public enum InboundKind
+{
+    /// <summary>A file: a mail or a payload, decided by its bytes.</summary>
+    File,
+
+    /// <summary>A mail message (IMAP).</summary>
+    Mail,
+
+    /// <summary>A bare report payload (HTTPS upload).</summary>
+    Payload,
+}
+
+/// <summary>One input to ingest.</summary>
+public sealed record InboundItem(ReportSource Source, ReadOnlyMemory<byte> Bytes, InboundKind Kind, string? FileName = null);
+
+/// <summary>The statuses an input can end in.</summary>
+public static class IngestStatus
+{
+    /// <summary>Stored now.</summary>
+    public const string Imported = "imported";
+
+    /// <summary>Stored before; nothing added.</summary>
+    public const string Duplicate = "duplicate";
+
+    /// <summary>Carries a report that cannot be accepted.</summary>
+    public const string Invalid = "invalid";
+
+    /// <summary>Not a report.</summary>
+    public const string NotAReport = "not-a-report";
+}
+
+/// <summary>What became of one input.</summary>
+public sealed record IngestResult(InboundItem Item, string Status, TlsReport? Report, string? Error);
+
+/// <summary>
+/// The one path every inbound report takes, whatever brought it (IMAP, file, HTTPS, gRPC):
+/// read, check DKIM for mail, store with duplicate detection, record refusals with their reason.
+/// </summary>
+public sealed class ReportIngestor(ReportReader reader, TlsReportStore store, IDkimChecker dkim, IngestionOptions options, ILogger<ReportIngestor> logger)
+{
+    /// <summary>The reader (and its limits).</summary>
+    public ReportReader Reader => reader;
+
+    /// <summary>
+    /// Ingests inputs; the reports among them are stored in one transaction. Returns once that
+    /// is committed, so a caller may then acknowledge (move the mail, answer 2xx).
+    /// </summary>
+    public async Task<IReadOnlyList<IngestResult>> IngestAsync(IReadOnlyList<InboundItem> items, CancellationToken cancellationToken)
+    {
+        var results = new IngestResult[items.Count];
+        var toStore = new List<(int Index, IncomingReport Report)>();
+        for (var i = 0; i < items.Count; i++)
+        {
+            var item = items[i];
+            var read = item.Kind switch
+            {
+                InboundKind.Mail => reader.ReadMail(item.Bytes),
+                InboundKind.Payload => reader.ReadPayload(item.Bytes, item.FileName),
+                _ => reader.ReadFile(item.Bytes, item.FileName ?? item.Source.Name),
+            };
+            var source = item.Source with { MessageId = item.Source.MessageId ?? read.MessageId };
+            if (read.Status != ReadStatus.Report)
+            {
+                results[i] = new IngestResult(item, read.Status == ReadStatus.Invalid ? IngestStatus.Invalid : IngestStatus.NotAReport, null, read.Error);
+                continue;
+            }
+
+            var verdict = read.Message is null ? DkimVerdict.None : await dkim.CheckAsync(read.Message, cancellationToken);
+            if (options.RequireAlignedDkim && !IsAlignedPass(verdict, read.Message, read.Report!))
+            {
+                results[i] = new IngestResult(item, IngestStatus.Invalid, read.Report,
+                    $"Ingestion:RequireAlignedDkim is on and the DKIM verdict is {verdict.Result}{(verdict.Domain is null ? string.Empty : " for " + verdict.Domain)}" +
+                    (verdict.Detail is null ? string.Empty : $" ({verdict.Detail})") + ", not a pass aligned with the reporter");
+                continue;
+            }
+
+            toStore.Add((i, new IncomingReport(read.Report!, source, verdict, item.Bytes, read.OriginalMediaType)));
+            results[i] = new IngestResult(item, IngestStatus.Imported, read.Report, null);
+        }
+
+        if (toStore.Count > 0)
+        {
+            var stored = await store.SaveAsync(toStore.Select(s => s.Report).ToList(), cancellationToken);
+            for (var k = 0; k < toStore.Count; k++)
+            {
+                if (stored[k] == ReportStoreResult.Duplicate)
+                {
+                    results[toStore[k].Index] = results[toStore[k].Index] with { Status = IngestStatus.Duplicate };
+                }
+            }
+        }
+
+        foreach (var r in results)
+        {
+            if (r.Status is IngestStatus.Invalid or IngestStatus.NotAReport)
+            {
+                IngestLog.Refused(logger, r.Item.Source.Kind, r.Item.Source.Name, r.Status, r.Error ?? string.Empty);
+                await store.RejectAsync(r.Item.Source, r.Status, r.Error ?? string.Empty, cancellationToken);
+            }
+            else
+            {
+                IngestLog.Stored(logger, r.Item.Source.Kind, r.Item.Source.Name, r.Status, r.Report!.OrganizationName, r.Report.ReportId);
+            }
+        }
+
+        return results;
+    }
+
+    /// <summary>
+    /// A pass whose signing domain is the reporter's domain or shares it as parent or child
+    /// (relaxed alignment). The reporter's domain comes from TLS-Report-Submitter, From, and
+    /// contact-info.
+    /// </summary>
+    internal static bool IsAlignedPass(DkimVerdict verdict, MimeMessage? message, TlsReport report)
+    {
+        if (verdict.Result != "pass" || verdict.Domain is null)
+        {
+            return false;
+        }
+
+        var candidates = new List<string>();
+        if (message?.Headers["TLS-Report-Submitter"] is { } submitter)
+        {
+            candidates.Add(submitter.Trim());
+        }
+
+        candidates.AddRange(message?.From.Mailboxes.Select(m => m.Domain) ?? []);
+        if (report.ContactInfo is { } contact && contact.Contains('@'))
+        {
+            candidates.Add(contact[(contact.LastIndexOf('@') + 1)..]);
+        }
+
+        var d = verdict.Domain.TrimEnd('.').ToLowerInvariant();
+        return candidates.Select(c => c.TrimEnd('.').ToLowerInvariant()).Any(c =>
+            c == d || c.EndsWith("." + d, StringComparison.Ordinal) || d.EndsWith("." + c, StringComparison.Ordinal));
+    }
+}
+
+internal static partial class IngestLog
+{
+    [LoggerMessage(EventId = 300, Level = LogLevel.Information, Message = "Report from {Kind} {Source}: {Status} ({Organization}, {ReportId})")]
+    public static partial void Stored(ILogger logger, string kind, string source, string status, string organization, string reportId);
+
+    [LoggerMessage(EventId = 301, Level = LogLevel.Warning, Message = "Input from {Kind} {Source} refused as {Status}: {Reason}")]
+    public static partial void Refused(ILogger logger, string kind, string source, string status, string reason);
+}

@@ -1,6 +1,19 @@
 #!/usr/bin/env bash
-# Runs every test: unit, integration (real gRPC socket, real SQLite file) and end-to-end
-# (the daemon as its own process). Installs and starts what the tests need first.
+# Runs every test: unit, integration (real gRPC socket, real SQLite file, real Dovecot IMAP
+# server on loopback) and end-to-end (the daemon as its own process). Installs what the
+# tests need first, from Debian's packages; the tests start and stop the servers themselves.
 set -euo pipefail
 cd "$(dirname "$0")"
+
+need=()
+[ -x /usr/sbin/dovecot ] || need+=(dovecot-imapd)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "test.sh: missing ${need[*]}; run as root or install them with apt-get" >&2
+    exit 1
+  fi
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}"
+fi
+
 dotnet test MtaStsReporting.sln "$@"

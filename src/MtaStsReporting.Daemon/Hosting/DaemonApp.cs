@@ -2,6 +2,7 @@ using System.Net;
 using DnsClient;
 using Microsoft.Extensions.Options;
 using MtaStsReporting.Daemon.Ingestion;
+using MtaStsReporting.Daemon.Ingestion.Imap;
 using MtaStsReporting.Daemon.Relay;
 using MtaStsReporting.Daemon.Storage;
 using MtaStsReporting.Persistence;
@@ -128,6 +129,7 @@ public static class DaemonApp
         services.AddOptions<IngestionOptions>().Bind(configuration.GetSection(IngestionOptions.Section), o => o.ErrorOnUnknownConfiguration = true);
         services.AddOptions<DnsOptions>().Bind(configuration.GetSection(DnsOptions.Section), o => o.ErrorOnUnknownConfiguration = true);
         services.AddSingleton<IValidateOptions<DnsOptions>, DnsOptionsValidator>();
+        services.AddSingleton<IValidateOptions<IngestionOptions>, IngestionOptionsValidator>();
         services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();
         services.AddSingleton<IValidateOptions<RelayOptions>, RelayOptionsValidator>();
 
@@ -149,9 +151,34 @@ public static class DaemonApp
             sp.GetRequiredService<IOptions<IngestionOptions>>().Value,
             sp.GetRequiredService<ILogger<ReportIngestor>>()));
 
+        // One worker per configured mailbox; each reports its state to the health checks.
+        services.AddSingleton<MailboxStatusBoard>();
+        // grpc.health.v1: service "" is the daemon (its store), service "mailbox" the mailboxes, so
+        // that a mailbox that is down shows without marking the relay API as not serving.
+        var health = services.AddGrpcHealthChecks(o =>
+        {
+            o.Services.Map(string.Empty, r => !r.Tags.Contains("mailbox"));
+            o.Services.Map("mailbox", r => r.Tags.Contains("mailbox"));
+        }).AddCheck<StoreHealthCheck>("store");
+        var mailboxes = configuration.GetSection(IngestionOptions.Section + ":Mailboxes").GetChildren().Count();
+        for (var i = 0; i < mailboxes; i++)
+        {
+            var index = i;
+            services.AddSingleton<IHostedService>(sp => new MailboxWorker(
+                sp.GetRequiredService<IOptions<IngestionOptions>>().Value.Mailboxes[index],
+                sp.GetRequiredService<ReportIngestor>(),
+                sp.GetRequiredService<MailboxStatusBoard>(),
+                sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<ILogger<MailboxWorker>>()));
+            health.Add(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckRegistration(
+                $"mailbox-{index}",
+                sp => new MailboxHealthCheck(sp.GetRequiredService<IOptions<IngestionOptions>>().Value.Mailboxes[index].DisplayName, sp.GetRequiredService<MailboxStatusBoard>()),
+                Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Unhealthy,
+                ["mailbox"]));
+        }
+
         services.AddGrpc(o => o.MaxReceiveMessageSize = 16 * 1024 * 1024);
         services.AddGrpcReflection();
-        services.AddGrpcHealthChecks().AddCheck<StoreHealthCheck>("store");
         return services;
     }
 

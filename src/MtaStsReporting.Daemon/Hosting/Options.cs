@@ -118,6 +118,12 @@ public sealed class IngestionOptions
 
     /// <summary>Size and shape limits of one report.</summary>
     public MtaStsReporting.Domain.TlsRpt.ReportLimits Limits { get; set; } = new();
+
+    /// <summary>IMAP mailboxes to read reports from.</summary>
+    public List<MailboxOptions> Mailboxes { get; set; } = [];
+
+    /// <summary>The HTTPS upload endpoint.</summary>
+    public HttpsIngestionOptions Https { get; set; } = new();
 }
 
 /// <summary>DNS used by the daemon (DKIM keys; later MTA-STS and TLS-RPT records). Section <c>Dns</c>.</summary>
@@ -169,4 +175,153 @@ internal sealed class DnsOptionsValidator : IValidateOptions<DnsOptions>
 
         return System.Net.IPEndPoint.TryParse(text, out var endpoint) ? endpoint : throw new FormatException(text);
     }
+}
+
+/// <summary>How to secure an IMAP connection.</summary>
+public enum MailboxTls
+{
+    /// <summary>TLS from the first byte (port 993).</summary>
+    Implicit,
+
+    /// <summary>STARTTLS after connecting; refused if the server does not offer it.</summary>
+    StartTls,
+
+    /// <summary>No TLS: only for loopback and tests.</summary>
+    None,
+}
+
+/// <summary>One IMAP mailbox that receives RFC 8460 reports (an <c>rua=mailto:</c> address). Section <c>Mailboxes:N</c>.</summary>
+public sealed class MailboxOptions
+{
+    /// <summary>A name for logs and health checks; defaults to user@host.</summary>
+    public string? Name { get; set; }
+
+    /// <summary>IMAP server host name or address.</summary>
+    public string Host { get; set; } = string.Empty;
+
+    /// <summary>Port; 0 for the default of the TLS mode (993, or 143).</summary>
+    public int Port { get; set; }
+
+    /// <summary>TLS mode.</summary>
+    public MailboxTls Tls { get; set; } = MailboxTls.Implicit;
+
+    /// <summary>Login name.</summary>
+    public string User { get; set; } = string.Empty;
+
+    /// <summary>File holding the password (first line).</summary>
+    public string? PasswordFile { get; set; }
+
+    /// <summary>Environment variable holding the password.</summary>
+    public string? PasswordEnvironmentVariable { get; set; }
+
+    /// <summary>Folder the reports arrive in.</summary>
+    public string Folder { get; set; } = "INBOX";
+
+    /// <summary>Folder a message moves to once its report is committed (created if missing).</summary>
+    public string ProcessedFolder { get; set; } = "TLSRPT/Processed";
+
+    /// <summary>Folder for mail that is not a valid report (created if missing).</summary>
+    public string InvalidFolder { get; set; } = "TLSRPT/Invalid";
+
+    /// <summary>How often to look for new mail when the server has no IDLE.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Longest wait between reconnection attempts (backoff doubles from one second).</summary>
+    public TimeSpan MaxReconnectDelay { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>The name used in logs and health checks.</summary>
+    public string DisplayName => Name ?? $"{User}@{Host}";
+
+    /// <summary>Reads the password from the file or the variable.</summary>
+    public string ReadPassword()
+    {
+        if (PasswordFile is not null)
+        {
+            return File.ReadLines(PasswordFile).FirstOrDefault() ?? string.Empty;
+        }
+
+        return PasswordEnvironmentVariable is not null ? Environment.GetEnvironmentVariable(PasswordEnvironmentVariable) ?? string.Empty : string.Empty;
+    }
+}
+
+/// <summary>Checks the mailboxes at start; messages name the setting.</summary>
+internal sealed class IngestionOptionsValidator : IValidateOptions<IngestionOptions>
+{
+    public ValidateOptionsResult Validate(string? name, IngestionOptions options)
+    {
+        var errors = new List<string>();
+        for (var i = 0; i < options.Mailboxes.Count; i++)
+        {
+            var m = options.Mailboxes[i];
+            var at = $"Ingestion:Mailboxes:{i}";
+            if (string.IsNullOrWhiteSpace(m.Host))
+            {
+                errors.Add($"{at}:Host must name the IMAP server.");
+            }
+
+            if (m.Port is < 0 or > 65535)
+            {
+                errors.Add($"{at}:Port must be between 0 and 65535 (got {m.Port}).");
+            }
+
+            if (string.IsNullOrWhiteSpace(m.User))
+            {
+                errors.Add($"{at}:User is required.");
+            }
+
+            if (m.PasswordFile is null == m.PasswordEnvironmentVariable is null)
+            {
+                errors.Add($"{at}: set exactly one of PasswordFile and PasswordEnvironmentVariable.");
+            }
+            else if (m.PasswordFile is not null && !File.Exists(m.PasswordFile))
+            {
+                errors.Add($"{at}:PasswordFile '{m.PasswordFile}' does not exist.");
+            }
+            else if (m.PasswordEnvironmentVariable is not null && Environment.GetEnvironmentVariable(m.PasswordEnvironmentVariable) is null)
+            {
+                errors.Add($"{at}:PasswordEnvironmentVariable '{m.PasswordEnvironmentVariable}' is not set.");
+            }
+
+            if (m.PollInterval < TimeSpan.FromSeconds(1))
+            {
+                errors.Add($"{at}:PollInterval must be at least 00:00:01.");
+            }
+
+            if (m.Folder == m.ProcessedFolder || m.Folder == m.InvalidFolder)
+            {
+                errors.Add($"{at}: ProcessedFolder and InvalidFolder must differ from Folder.");
+            }
+        }
+
+        if (options.Https.Enabled && string.IsNullOrWhiteSpace(options.Https.Url))
+        {
+            errors.Add("Ingestion:Https:Url must be set when Ingestion:Https:Enabled is true.");
+        }
+
+        if (options.Https.CertificateFile is null != options.Https.KeyFile is null)
+        {
+            errors.Add("Ingestion:Https: set both CertificateFile and KeyFile, or neither.");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}
+
+/// <summary>The endpoint for reports POSTed to <c>rua=https:</c> URIs (RFC 8460 §5.4). Section <c>Ingestion:Https</c>.</summary>
+public sealed class HttpsIngestionOptions
+{
+    /// <summary>Listen for report uploads.</summary>
+    public bool Enabled { get; set; }
+
+    /// <summary>Where to listen, e.g. <c>https://0.0.0.0:8443</c>; HTTP/1.1 and HTTP/2.</summary>
+    public string Url { get; set; } = "https://127.0.0.1:8443";
+
+    /// <summary>The path reports are POSTed to.</summary>
+    public string Path { get; set; } = "/tlsrpt";
+
+    /// <summary>PEM certificate (chain) for an https URL.</summary>
+    public string? CertificateFile { get; set; }
+
+    /// <summary>PEM private key for an https URL.</summary>
+    public string? KeyFile { get; set; }
 }

@@ -114,6 +114,13 @@ public sealed class ReportIngestor(ReportReader reader, TlsReportStore store, ID
         return results;
     }
 
+    /// <summary>Records input refused before it could be read (too large to download).</summary>
+    public async Task RejectAsync(ReportSource source, string status, string reason, CancellationToken cancellationToken)
+    {
+        IngestLog.Refused(logger, source.Kind, source.Name, status, reason);
+        await store.RejectAsync(source, status, reason, cancellationToken);
+    }
+
     /// <summary>
     /// A pass whose signing domain is the reporter's domain or shares it as parent or child
     /// (relaxed alignment). The reporter's domain comes from TLS-Report-Submitter, From, and

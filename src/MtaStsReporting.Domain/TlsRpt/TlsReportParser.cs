@@ -35,6 +35,13 @@ public static class TlsReportParser
             return ReportParseResult.Fail($"the report is larger than {limits.MaxDecompressedBytes} bytes");
         }
 
+        // RFC 8259 §8.1: JSON exchanged between systems is UTF-8. Checked up front, because the
+        // JSON reader only notices broken bytes inside a string when the string is read.
+        if (!System.Text.Unicode.Utf8.IsValid(json.Span))
+        {
+            return ReportParseResult.Fail("not valid JSON: the bytes are not valid UTF-8");
+        }
+
         JsonDocument document;
         try
         {

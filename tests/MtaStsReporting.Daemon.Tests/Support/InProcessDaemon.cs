@@ -14,6 +14,7 @@ public sealed class InProcessDaemon : IAsyncDisposable
 
     private readonly TempDirectory _directory;
     private RunningDaemon? _daemon;
+    private string[] _extraArgs = [];
 
     private InProcessDaemon(TempDirectory directory, FixedTimeProvider clock)
     {
@@ -38,15 +39,16 @@ public sealed class InProcessDaemon : IAsyncDisposable
         return daemon;
     }
 
-    /// <summary>Stops gracefully and starts again on the same database file.</summary>
-    public async Task RestartAsync()
+    /// <summary>Stops gracefully and starts again on the same database file, with other settings if given.</summary>
+    public async Task RestartAsync(params string[] extraArgs)
     {
         await StopCoreAsync();
-        await StartCoreAsync([]);
+        await StartCoreAsync(extraArgs.Length > 0 ? extraArgs : _extraArgs);
     }
 
     private async Task StartCoreAsync(string[] extraArgs)
     {
+        _extraArgs = extraArgs;
         string[] args = ["--urls=http://127.0.0.1:0", $"--Storage:DataDirectory={_directory.Path}", .. extraArgs];
         _daemon = await DaemonApp.StartAsync(args, services => services.AddSingleton<TimeProvider>(Clock));
         Channel = GrpcChannel.ForAddress(_daemon.Urls.Single());

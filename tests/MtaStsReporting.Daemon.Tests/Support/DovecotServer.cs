@@ -1,0 +1,240 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using MailKit;
+using MailKit.Net.Imap;
+using MailKit.Security;
+using MimeKit;
+
+namespace MtaStsReporting.Daemon.Tests.Support;
+
+/// <summary>
+/// A real Dovecot IMAP server (Debian's dovecot-imapd, installed by ./test.sh) on a free
+/// loopback port, with a throw-away configuration, mail store and one user.
+/// </summary>
+public sealed class DovecotServer : IAsyncDisposable
+{
+    public const string User = "reports@example.org";
+    public const string Password = "s3cret-for-tests";
+    private const string Binary = "/usr/sbin/dovecot";
+
+    private readonly TempDirectory _dir = new();
+    private Process? _process;
+
+    private DovecotServer(int port)
+    {
+        Port = port;
+    }
+
+    public int Port { get; }
+
+    public string PasswordFile => Path.Combine(_dir.Path, "password");
+
+    /// <summary>Settings that point the daemon's mailbox 0 at this server.</summary>
+    public string[] MailboxArgs(TimeSpan? pollInterval = null) =>
+    [
+        "--Ingestion:Mailboxes:0:Name=test",
+        "--Ingestion:Mailboxes:0:Host=127.0.0.1",
+        $"--Ingestion:Mailboxes:0:Port={Port}",
+        "--Ingestion:Mailboxes:0:Tls=None",
+        $"--Ingestion:Mailboxes:0:User={User}",
+        $"--Ingestion:Mailboxes:0:PasswordFile={PasswordFile}",
+        $"--Ingestion:Mailboxes:0:PollInterval={pollInterval ?? TimeSpan.FromHours(1)}",
+        "--Ingestion:Mailboxes:0:MaxReconnectDelay=00:00:01",
+    ];
+
+    public static async Task<DovecotServer> StartAsync()
+    {
+        if (!File.Exists(Binary))
+        {
+            throw new InvalidOperationException($"{Binary} is missing: run the tests through ./test.sh, which installs dovecot-imapd.");
+        }
+
+        var server = new DovecotServer(FreePort());
+        server.WriteConfiguration();
+        await server.StartProcessAsync();
+        return server;
+    }
+
+    private void WriteConfiguration()
+    {
+        var d = _dir.Path;
+        // Dovecot's auth and mail processes run as unprivileged users: they must reach the files.
+        Run("chmod", "755", d);
+        Directory.CreateDirectory(Path.Combine(d, "home"));
+        Directory.CreateDirectory(Path.Combine(d, "run"));
+        Directory.CreateDirectory(Path.Combine(d, "state"));
+        File.WriteAllText(Path.Combine(d, "users"), $"{User}:{{PLAIN}}{Password}\n");
+        File.WriteAllText(PasswordFile, Password + "\n");
+        // Mail is stored as the dovecot user: Dovecot refuses mail access as root.
+        Run("chown", "-R", "dovecot:dovecot", Path.Combine(d, "home"));
+        File.WriteAllText(Path.Combine(d, "dovecot.conf"), $$"""
+            protocols = imap
+            listen = 127.0.0.1
+            base_dir = {{d}}/run
+            state_dir = {{d}}/state
+            log_path = {{d}}/dovecot.log
+            ssl = no
+            disable_plaintext_auth = no
+            auth_mechanisms = plain login
+            first_valid_uid = 1
+            mail_location = maildir:~/Maildir
+            service imap-login {
+              chroot =
+              inet_listener imap {
+                address = 127.0.0.1
+                port = {{Port}}
+              }
+              inet_listener imaps {
+                port = 0
+              }
+            }
+            service anvil {
+              chroot =
+            }
+            passdb {
+              driver = passwd-file
+              args = scheme=PLAIN username_format=%u {{d}}/users
+            }
+            userdb {
+              driver = static
+              args = uid=dovecot gid=dovecot home={{d}}/home/%u
+            }
+            namespace inbox {
+              inbox = yes
+              separator = /
+            }
+            """);
+    }
+
+    private async Task StartProcessAsync()
+    {
+        var start = new ProcessStartInfo(Binary) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "-F", "-c", Path.Combine(_dir.Path, "dovecot.conf") })
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        _process = Process.Start(start)!;
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                using var probe = new TcpClient();
+                await probe.ConnectAsync(IPAddress.Loopback, Port);
+                return;
+            }
+            catch (SocketException)
+            {
+                await Task.Delay(50);
+            }
+        }
+
+        throw new InvalidOperationException("Dovecot did not start: " + Log);
+    }
+
+    public string Log => File.Exists(Path.Combine(_dir.Path, "dovecot.log")) ? File.ReadAllText(Path.Combine(_dir.Path, "dovecot.log")) : "(no log)";
+
+    /// <summary>Stops the server (SIGTERM to the master), as an admin's restart would.</summary>
+    public async Task StopAsync()
+    {
+        if (_process is { HasExited: false })
+        {
+            Run("kill", "-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            await _process.WaitForExitAsync(timeout.Token);
+        }
+
+        _process = null;
+    }
+
+    public Task RestartAsync() => StartProcessAsync();
+
+    public async Task<ImapClient> ConnectAsync()
+    {
+        var client = new ImapClient();
+        await client.ConnectAsync("127.0.0.1", Port, SecureSocketOptions.None);
+        await client.AuthenticateAsync(User, Password);
+        return client;
+    }
+
+    /// <summary>Delivers a message into a folder, as the MTA would.</summary>
+    public async Task AppendAsync(byte[] message, string folder = "INBOX")
+    {
+        using var client = await ConnectAsync();
+        var target = await client.GetFolderAsync(folder);
+        await target.AppendAsync(MimeMessage.Load(new MemoryStream(message)));
+        await client.DisconnectAsync(true);
+    }
+
+    /// <summary>Message-IDs in a folder (empty when the folder does not exist).</summary>
+    public async Task<List<string>> MessageIdsAsync(string folder)
+    {
+        using var client = await ConnectAsync();
+        try
+        {
+            var f = await client.GetFolderAsync(folder);
+            await f.OpenAsync(FolderAccess.ReadOnly);
+            var ids = f.Count == 0 ? [] : (await f.FetchAsync(0, -1, MessageSummaryItems.Envelope)).Select(s => s.Envelope?.MessageId ?? "(none)").ToList();
+            await client.DisconnectAsync(true);
+            return ids;
+        }
+        catch (FolderNotFoundException)
+        {
+            return [];
+        }
+    }
+
+    /// <summary>Waits until <paramref name="condition"/> holds, or fails after <paramref name="seconds"/>.</summary>
+    public static async Task EventuallyAsync(Func<Task<bool>> condition, string what, int seconds = 20)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await condition())
+            {
+                return;
+            }
+
+            await Task.Delay(100);
+        }
+
+        Assert.Fail($"not within {seconds} s: {what}");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await StopAsync();
+        }
+        finally
+        {
+            _dir.Dispose();
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static void Run(string file, params string[] args)
+    {
+        var start = new ProcessStartInfo(file) { UseShellExecute = false };
+        foreach (var a in args)
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        using var p = Process.Start(start)!;
+        p.WaitForExit();
+        if (p.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{file} {string.Join(' ', args)} exited {p.ExitCode}");
+        }
+    }
+}

@@ -97,6 +97,14 @@ public static class DaemonApp
         builder.Services.AddDaemonServices(builder.Configuration);
         configureServices?.Invoke(builder.Services);
 
+        // Listeners are set up in code (see Listeners); "urls" is read there, then cleared so
+        // that Kestrel does not also bind it.
+        var listeners = new Listeners();
+        var urls = builder.Configuration["urls"];
+        builder.Services.AddSingleton(listeners);
+        builder.WebHost.UseUrls();
+        builder.WebHost.ConfigureKestrel(kestrel => listeners.Configure(kestrel, urls, builder.Configuration));
+
         var app = builder.Build();
         try
         {
@@ -109,9 +117,11 @@ public static class DaemonApp
             app.MapGrpcService<ReportImportService>();
             app.MapGrpcHealthChecksService();
             app.MapGrpcReflectionService();
+            app.MapReportUpload(listeners);
 
             await app.StartAsync(cancellationToken);
-            return new RunningDaemon(app, store);
+            listeners.OnStarted();
+            return new RunningDaemon(app, store, listeners);
         }
         catch
         {
@@ -195,6 +205,7 @@ public static class DaemonApp
     private static string? ConfigurationProblem(Exception ex) => ex switch
     {
         OptionsValidationException v => string.Join(" ", v.Failures),
+        OptionsValidationFailure f => f.Message,
         // The binder names the key it could not read or did not know.
         InvalidOperationException { Source: "Microsoft.Extensions.Configuration.Binder" } b => b.Message,
         _ when ex.InnerException is not null => ConfigurationProblem(ex.InnerException),
@@ -203,10 +214,13 @@ public static class DaemonApp
 }
 
 /// <summary>A started daemon. Disposing it stops the listener first, then commits and closes the store.</summary>
-public sealed class RunningDaemon(WebApplication app, RelayOutcomeStore store) : IAsyncDisposable
+public sealed class RunningDaemon(WebApplication app, RelayOutcomeStore store, Listeners listeners) : IAsyncDisposable
 {
-    /// <summary>The addresses Kestrel listens on (real ports, also when 0 was asked for).</summary>
-    public IReadOnlyList<string> Urls => [.. app.Urls];
+    /// <summary>The addresses the gRPC API listens on (real ports, also when 0 was asked for).</summary>
+    public IReadOnlyList<string> Urls => listeners.GrpcUrls;
+
+    /// <summary>The report upload endpoint's address, when enabled.</summary>
+    public string? IngestionUrl => listeners.IngestionUrl;
 
     /// <summary>The daemon's services.</summary>
     public IServiceProvider Services => app.Services;

@@ -32,6 +32,8 @@ public sealed class InProcessDaemon : IAsyncDisposable
 
     public IServiceProvider Services => _daemon!.Services;
 
+    public string? IngestionUrl => _daemon!.IngestionUrl;
+
     public static async Task<InProcessDaemon> StartAsync(params string[] extraArgs)
     {
         var daemon = new InProcessDaemon(new TempDirectory(), new FixedTimeProvider(DefaultNow));

@@ -1,0 +1,75 @@
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+using MtaStsReporting.Daemon.Hosting;
+using MtaStsReporting.Persistence.Reports;
+
+namespace MtaStsReporting.Daemon.Ingestion;
+
+/// <summary>
+/// Reports POSTed to an <c>rua=https:</c> URI (RFC 8460 §5.4): the body is the report,
+/// <c>application/tlsrpt+gzip</c> or <c>application/tlsrpt+json</c>. 2xx only once committed
+/// (200 for a new report, and for a duplicate, which adds nothing); 4xx with the reason otherwise.
+/// </summary>
+public static class HttpsReportEndpoint
+{
+    private static readonly string[] MediaTypes = ["application/tlsrpt+gzip", "application/tlsrpt+json", "application/json", "application/gzip"];
+
+    /// <summary>Maps the upload route; it answers only on the ingestion listener.</summary>
+    public static void MapReportUpload(this WebApplication app, Listeners listeners)
+    {
+        var options = app.Services.GetRequiredService<IOptions<IngestionOptions>>().Value;
+        if (!options.Https.Enabled)
+        {
+            return;
+        }
+
+        app.MapPost(options.Https.Path, async (HttpContext context, ReportIngestor ingestor) =>
+        {
+            if (context.Connection.LocalPort != listeners.IngestionPort)
+            {
+                return Results.NotFound();
+            }
+
+            var mediaType = context.Request.ContentType?.Split(';')[0].Trim().ToLowerInvariant();
+            if (mediaType is null || !MediaTypes.Contains(mediaType))
+            {
+                return Results.Text($"Content-Type must be application/tlsrpt+gzip or application/tlsrpt+json (got '{mediaType}').\n", statusCode: StatusCodes.Status415UnsupportedMediaType);
+            }
+
+            var limit = ingestor.Reader.Limits.MaxMessageBytes;
+            if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+            {
+                size.MaxRequestBodySize = limit;
+            }
+
+            byte[] body;
+            try
+            {
+                using var buffer = new MemoryStream();
+                await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
+                body = buffer.ToArray();
+            }
+            catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+            {
+                return Results.Text($"The report is larger than {limit} bytes.\n", statusCode: StatusCodes.Status413PayloadTooLarge);
+            }
+
+            var source = new ReportSource("https", context.Connection.RemoteIpAddress?.ToString() ?? "unknown", null);
+            var result = (await ingestor.IngestAsync([new InboundItem(source, body, InboundKind.Payload)], context.RequestAborted))[0];
+            return result.Status switch
+            {
+                IngestStatus.Imported or IngestStatus.Duplicate => Results.Json(new
+                {
+                    status = result.Status,
+                    organization = result.Report!.OrganizationName,
+                    reportId = result.Report.ReportId,
+                    policyDomains = result.Report.PolicyDomains,
+                    successCount = result.Report.SuccessCount,
+                    failureCount = result.Report.FailureCount,
+                    flags = result.Report.Flags.Select(f => f.ToString()),
+                }),
+                _ => Results.Text($"{result.Status}: {result.Error}\n", statusCode: StatusCodes.Status400BadRequest),
+            };
+        });
+    }
+}

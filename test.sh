@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Runs every test: unit, integration (real gRPC socket, real SQLite file, real Dovecot IMAP
-# server on loopback) and end-to-end (the daemon as its own process). Installs what the
+# server and dnsmasq DNS server on loopback) and end-to-end (the daemon as its own process). Installs what the
 # tests need first, from Debian's packages; the tests start and stop the servers themselves.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 need=()
 [ -x /usr/sbin/dovecot ] || need+=(dovecot-imapd)
+[ -x /usr/sbin/dnsmasq ] || need+=(dnsmasq-base)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "test.sh: missing ${need[*]}; run as root or install them with apt-get" >&2

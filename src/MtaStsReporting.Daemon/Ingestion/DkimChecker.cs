@@ -9,7 +9,11 @@ namespace MtaStsReporting.Daemon.Ingestion;
 /// <summary>Checks the DKIM signatures of report mail (RFC 8460 §5.3: reports must be signed).</summary>
 public interface IDkimChecker
 {
-    /// <summary>pass when a signature verifies (the first that does), fail when all fail, none when unsigned.</summary>
+    /// <summary>
+    /// <c>pass</c> when a signature verifies (the first that does); <c>temperror</c> when a key
+    /// could not be looked up (DNS unreachable: RFC 6376 §6.1.2 TEMPFAIL); <c>fail</c> when
+    /// every signature fails; <c>none</c> when the mail is unsigned.
+    /// </summary>
     Task<DkimVerdict> CheckAsync(MimeMessage message, CancellationToken cancellationToken);
 }
 
@@ -38,11 +42,15 @@ public sealed class DkimChecker(ILookupClient dns) : IDkimChecker
                     return new DkimVerdict("pass", domain, null);
                 }
 
-                failure ??= new DkimVerdict("fail", domain, "the signature does not verify");
+                failure = new DkimVerdict("fail", domain, "the signature does not verify");
             }
-            catch (Exception ex) when (ex is FormatException or NotSupportedException or InvalidOperationException or DnsResponseException or ArgumentException)
+            catch (DnsResponseException ex)
             {
-                failure ??= new DkimVerdict("fail", domain, ex.Message);
+                failure = failure is { Result: "fail" } ? failure : new DkimVerdict("temperror", domain, "key lookup failed: " + ex.Message);
+            }
+            catch (Exception ex) when (ex is FormatException or NotSupportedException or InvalidOperationException or ArgumentException)
+            {
+                failure = new DkimVerdict("fail", domain, ex.Message);
             }
         }
 

@@ -13,7 +13,7 @@ namespace MtaStsReporting.Persistence.Reports;
 public sealed record ReportSource(string Kind, string Name, string? MessageId);
 
 /// <summary>A DKIM verdict on the mail that carried a report.</summary>
-/// <param name="Result"><c>pass</c>, <c>fail</c> or <c>none</c>.</param>
+/// <param name="Result"><c>pass</c>, <c>fail</c>, <c>temperror</c> (the key could not be looked up) or <c>none</c>.</param>
 /// <param name="Domain">The signing domain (d=) the verdict is about.</param>
 /// <param name="Detail">Why, for fail.</param>
 public sealed record DkimVerdict(string Result, string? Domain, string? Detail)

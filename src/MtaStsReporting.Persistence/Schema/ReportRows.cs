@@ -43,7 +43,7 @@ public sealed class TlsReportRow
     /// <summary>Message-ID of the mail that carried it.</summary>
     public string? MessageId { get; set; }
 
-    /// <summary><c>pass</c>, <c>fail</c> or <c>none</c> (not a mail, or not signed).</summary>
+    /// <summary><c>pass</c>, <c>fail</c>, <c>temperror</c> or <c>none</c> (not a mail, or not signed).</summary>
     public required string DkimResult { get; set; }
 
     /// <summary>The d= of the signature the verdict is about.</summary>

@@ -5,6 +5,9 @@
 //       [--unary-concurrency 64] [--unary-batch 10] [--rounds 3] [--scenarios stream,unary]
 //       [--relays 4] (connections) [--warmup 3] (seconds of load before measuring)
 //       [--url http://127.0.0.1:PORT]   (drive a daemon already running, e.g. under a profiler)
+//   dotnet run -c Release --project bench/MtaStsReporting.Bench -- --scenarios import [--files 4000] [--rounds 3]
+//       (report import: the daemon's own `import` command on a generated folder;
+//        with --out DIR it only writes the folder, to profile an import by hand)
 //
 // Prints outcomes/s, calls/s, latency p50/p99 and the daemon's peak memory (VmHWM) for each
 // scenario and round, then the median over rounds.
@@ -16,6 +19,30 @@ using Grpc.Net.Client;
 using MtaStsReporting.Api.V1;
 
 var settings = Settings.Parse(args);
+if (settings.Scenarios is ["import"] && settings.Output is not null)
+{
+    Directory.CreateDirectory(settings.Output);
+    MtaStsReporting.Bench.ImportBenchmark.Generate(settings.Output, settings.Files);
+    Console.WriteLine($"wrote {settings.Files} files to {settings.Output}");
+    return;
+}
+
+if (settings.Scenarios is ["import"])
+{
+    var figures = new List<MtaStsReporting.Bench.ImportBenchmark.Figures>();
+    for (var round = 1; round <= settings.Rounds; round++)
+    {
+        var f = await MtaStsReporting.Bench.ImportBenchmark.RunAsync(Daemon.DaemonDll(), settings.Files);
+        figures.Add(f);
+        Console.WriteLine($"round {round} {f}");
+    }
+
+    Console.WriteLine($"median of {settings.Rounds} rounds ({Environment.ProcessorCount} cores): " +
+        $"{Median(figures.Select(f => f.Files / f.ProcessingSeconds)):N0} files/s while importing, " +
+        $"{Median(figures.Select(f => f.Files / f.Seconds)):N0} files/s with process start, peak {Median(figures.Select(f => f.PeakMemoryMb)):N0} MB");
+    return;
+}
+
 var results = new List<Result>();
 for (var round = 1; round <= settings.Rounds; round++)
 {
@@ -72,7 +99,7 @@ static double Median(IEnumerable<double> values)
     return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
 }
 
-internal sealed record Settings(int Seconds, int WarmupSeconds, int Relays, int Streams, int UnaryConcurrency, int UnaryBatch, int Rounds, string? Url, string[] Scenarios)
+internal sealed record Settings(int Seconds, int WarmupSeconds, int Relays, int Streams, int UnaryConcurrency, int UnaryBatch, int Rounds, string? Url, string[] Scenarios, int Files, string? Output)
 {
     public static Settings Parse(string[] args)
     {
@@ -89,7 +116,7 @@ internal sealed record Settings(int Seconds, int WarmupSeconds, int Relays, int 
         }
 
         return new Settings(Get("--seconds", 10), Get("--warmup", 3), Get("--relays", 4), Get("--streams", 4), Get("--unary-concurrency", 64), Get("--unary-batch", 10), Get("--rounds", 3),
-            GetText("--url"), (GetText("--scenarios") ?? "stream,unary").Split(','));
+            GetText("--url"), (GetText("--scenarios") ?? "stream,unary").Split(','), Get("--files", 4000), GetText("--out"));
     }
 }
 
@@ -319,7 +346,7 @@ internal sealed partial class Daemon : IAsyncDisposable
         Directory.Delete(_directory, recursive: true);
     }
 
-    private static string DaemonDll()
+    public static string DaemonDll()
     {
         // bench/MtaStsReporting.Bench/bin/<Configuration>/net10.0 → src/MtaStsReporting.Daemon/bin/<Configuration>/net10.0
         var here = new DirectoryInfo(AppContext.BaseDirectory);

@@ -177,17 +177,7 @@ public sealed class RelayOutcomeWriter : IAsyncDisposable
         await _connection.DisposeAsync();
     }
 
-    private SqliteCommand Command(string sql, params string[] parameters)
-    {
-        var command = _connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var p in parameters)
-        {
-            command.Parameters.Add(new SqliteParameter { ParameterName = p });
-        }
-
-        return command;
-    }
+    private SqliteCommand Command(string sql, params string[] parameters) => Sql.Command(_connection, sql, parameters);
 
     private void SetTransaction(SqliteTransaction transaction)
     {
@@ -198,15 +188,7 @@ public sealed class RelayOutcomeWriter : IAsyncDisposable
         _upsertFetch.Transaction = transaction;
     }
 
-    private static int Execute(SqliteCommand command, params object?[] values)
-    {
-        for (var i = 0; i < values.Length; i++)
-        {
-            command.Parameters[i].Value = values[i] ?? DBNull.Value;
-        }
-
-        return command.ExecuteNonQuery();
-    }
+    private static int Execute(SqliteCommand command, params object?[] values) => command.Bind(values).ExecuteNonQuery();
 
     private static string Day(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 

@@ -13,7 +13,8 @@ public sealed class ImportCommand(ReportIngestor ingestor, TextWriter output)
     // Files are committed in groups: one durable commit per group, not per file.
     private const int GroupSize = 256;
 
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
+    // Lines are read by people and scripts, not embedded in HTML: keep '+' and quotes as they are.
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = false, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>Runs the import; returns the exit code.</summary>
     public async Task<int> RunAsync(IReadOnlyList<string> paths, CancellationToken cancellationToken)

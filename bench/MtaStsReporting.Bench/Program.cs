@@ -305,6 +305,7 @@ internal sealed partial class Daemon : IAsyncDisposable
         start.ArgumentList.Add(DaemonDll());
         start.ArgumentList.Add("--urls");
         start.ArgumentList.Add("http://127.0.0.1:0");
+        start.ArgumentList.Add("--HttpApi:Url=http://127.0.0.1:0");
         var process = Process.Start(start)!;
         var listening = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         process.OutputDataReceived += (_, e) =>

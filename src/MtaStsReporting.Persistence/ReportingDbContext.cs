@@ -34,6 +34,12 @@ public sealed class ReportingDbContext(DbContextOptions<ReportingDbContext> opti
     /// <summary>Their failure details.</summary>
     public DbSet<TlsReportFailureRow> TlsReportFailures => Set<TlsReportFailureRow>();
 
+    /// <summary>Inbound reports per day.</summary>
+    public DbSet<InboundDailyCountRow> InboundDailyCounts => Set<InboundDailyCountRow>();
+
+    /// <summary>Inbound failure details per day.</summary>
+    public DbSet<InboundDailyFailureRow> InboundDailyFailures => Set<InboundDailyFailureRow>();
+
     /// <summary>Refused inbound input.</summary>
     public DbSet<ReportRejectionRow> ReportRejections => Set<ReportRejectionRow>();
 
@@ -43,6 +49,7 @@ public sealed class ReportingDbContext(DbContextOptions<ReportingDbContext> opti
         modelBuilder.Entity<TlsReportRow>(e =>
         {
             e.ToTable("tlsrpt_reports");
+            e.HasIndex(x => x.ReceivedAt);
             // RFC 8460 has no global id: organisation + report-id + range identify a report.
             e.HasIndex(x => new { x.OrganizationName, x.ReportId, x.StartDatetime, x.EndDatetime }).IsUnique();
             e.HasIndex(x => x.StartDatetime);
@@ -60,6 +67,20 @@ public sealed class ReportingDbContext(DbContextOptions<ReportingDbContext> opti
         });
 
         modelBuilder.Entity<TlsReportFailureRow>(e => e.ToTable("tlsrpt_failure_details"));
+
+        modelBuilder.Entity<InboundDailyCountRow>(e =>
+        {
+            e.ToTable("inbound_daily_counts");
+            e.HasKey(x => new { x.Day, x.PolicyDomain, x.OrganizationName, x.PolicyKey });
+            e.HasIndex(x => new { x.PolicyDomain, x.Day });
+        });
+
+        modelBuilder.Entity<InboundDailyFailureRow>(e =>
+        {
+            e.ToTable("inbound_daily_failures");
+            e.HasKey(x => new { x.Day, x.PolicyDomain, x.OrganizationName, x.PolicyKey, x.DetailKey });
+            e.HasIndex(x => new { x.PolicyDomain, x.Day });
+        });
 
         modelBuilder.Entity<ReportRejectionRow>(e =>
         {

@@ -104,6 +104,93 @@ namespace MtaStsReporting.Migrations.Migrations
                     b.ToTable("daily_policy_counts", (string)null);
                 });
 
+            modelBuilder.Entity("MtaStsReporting.Persistence.Schema.InboundDailyCountRow", b =>
+                {
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("day");
+
+                    b.Property<string>("PolicyDomain")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("policy_domain");
+
+                    b.Property<string>("OrganizationName")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("organization_name");
+
+                    b.Property<string>("PolicyKey")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("policy_key");
+
+                    b.Property<long>("FailureCount")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("failure_count");
+
+                    b.Property<long>("ReportCount")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("report_count");
+
+                    b.Property<long>("SuccessCount")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("success_count");
+
+                    b.HasKey("Day", "PolicyDomain", "OrganizationName", "PolicyKey");
+
+                    b.HasIndex("PolicyDomain", "Day");
+
+                    b.ToTable("inbound_daily_counts", (string)null);
+                });
+
+            modelBuilder.Entity("MtaStsReporting.Persistence.Schema.InboundDailyFailureRow", b =>
+                {
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("day");
+
+                    b.Property<string>("PolicyDomain")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("policy_domain");
+
+                    b.Property<string>("OrganizationName")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("organization_name");
+
+                    b.Property<string>("PolicyKey")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("policy_key");
+
+                    b.Property<string>("DetailKey")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("detail_key");
+
+                    b.Property<long>("FailedSessionCount")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("failed_session_count");
+
+                    b.Property<string>("ReceivingIp")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("receiving_ip");
+
+                    b.Property<string>("ReceivingMxHostname")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("receiving_mx_hostname");
+
+                    b.Property<string>("ResultType")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("result_type");
+
+                    b.Property<string>("SendingMtaIp")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("sending_mta_ip");
+
+                    b.HasKey("Day", "PolicyDomain", "OrganizationName", "PolicyKey", "DetailKey");
+
+                    b.HasIndex("PolicyDomain", "Day");
+
+                    b.ToTable("inbound_daily_failures", (string)null);
+                });
+
             modelBuilder.Entity("MtaStsReporting.Persistence.Schema.PolicyFetchDayRow", b =>
                 {
                     b.Property<DateOnly>("Day")
@@ -175,6 +262,10 @@ namespace MtaStsReporting.Migrations.Migrations
                     b.Property<string>("PolicyKey")
                         .HasColumnType("TEXT")
                         .HasColumnName("policy_key");
+
+                    b.Property<string>("Mode")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("mode");
 
                     b.Property<string>("MxHosts")
                         .IsRequired()
@@ -445,6 +536,8 @@ namespace MtaStsReporting.Migrations.Migrations
                         .HasColumnName("success_count");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("ReceivedAt");
 
                     b.HasIndex("StartDatetime");
 

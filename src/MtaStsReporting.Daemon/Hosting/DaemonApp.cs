@@ -91,19 +91,20 @@ public static class DaemonApp
     /// <param name="cancellationToken">Aborts the start.</param>
     public static async Task<RunningDaemon> StartAsync(string[] args, Action<IServiceCollection>? configureServices = null, CancellationToken cancellationToken = default)
     {
+        // The gRPC listener's address comes from --urls (the usual ASP.NET switch) or Grpc:Urls.
+        // It is taken out of the arguments: the listeners are set up in code (see Listeners),
+        // and Kestrel would otherwise warn that it ignores "urls".
+        var (urls, others) = TakeUrls(args);
+
         // Settings files sit next to the executable; relative data paths are taken from the
         // working directory, as a user who types a path expects.
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = others, ContentRootPath = AppContext.BaseDirectory });
         builder.Services.AddDaemonServices(builder.Configuration);
         configureServices?.Invoke(builder.Services);
 
-        // Listeners are set up in code (see Listeners); "urls" is read there, then cleared so
-        // that Kestrel does not also bind it.
         var listeners = new Listeners();
-        var urls = builder.Configuration["urls"];
         builder.Services.AddSingleton(listeners);
-        builder.WebHost.UseUrls();
-        builder.WebHost.ConfigureKestrel(kestrel => listeners.Configure(kestrel, urls, builder.Configuration));
+        builder.WebHost.ConfigureKestrel(kestrel => listeners.Configure(kestrel, urls ?? builder.Configuration["Grpc:Urls"], builder.Configuration));
 
         var app = builder.Build();
         try
@@ -115,6 +116,7 @@ public static class DaemonApp
 
             app.MapGrpcService<RelayOutcomesService>();
             app.MapGrpcService<ReportImportService>();
+            app.MapGrpcService<Queries.QueryService>();
             app.MapGrpcHealthChecksService();
             app.MapGrpcReflectionService();
             app.MapReportUpload(listeners);
@@ -129,6 +131,29 @@ public static class DaemonApp
             await app.DisposeAsync();
             throw;
         }
+    }
+
+    private static (string? Urls, string[] Others) TakeUrls(string[] args)
+    {
+        string? urls = null;
+        var rest = new List<string>();
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (args[i] is "--urls" or "/urls" && i + 1 < args.Length)
+            {
+                urls = args[++i];
+            }
+            else if (args[i].StartsWith("--urls=", StringComparison.OrdinalIgnoreCase))
+            {
+                urls = args[i]["--urls=".Length..];
+            }
+            else
+            {
+                rest.Add(args[i]);
+            }
+        }
+
+        return (urls, [.. rest]);
     }
 
     /// <summary>Registers everything the daemon needs.</summary>
@@ -187,7 +212,8 @@ public static class DaemonApp
                 ["mailbox"]));
         }
 
-        services.AddGrpc(o => o.MaxReceiveMessageSize = 16 * 1024 * 1024);
+        services.AddSingleton(sp => new Queries.ReportingQueries(sp.GetRequiredService<RelayOutcomeStore>().ConnectionString));
+        services.AddGrpc(o => o.MaxReceiveMessageSize = 16 * 1024 * 1024).AddJsonTranscoding();
         services.AddGrpcReflection();
         return services;
     }
@@ -221,6 +247,9 @@ public sealed class RunningDaemon(WebApplication app, RelayOutcomeStore store, L
 
     /// <summary>The report upload endpoint's address, when enabled.</summary>
     public string? IngestionUrl => listeners.IngestionUrl;
+
+    /// <summary>The HTTP/JSON API's address, when enabled.</summary>
+    public string? HttpApiUrl => listeners.HttpApiUrl;
 
     /// <summary>The daemon's services.</summary>
     public IServiceProvider Services => app.Services;

@@ -6,7 +6,8 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 namespace MtaStsReporting.Daemon.Hosting;
 
 /// <summary>
-/// The daemon's listeners: the gRPC API on the <c>urls</c> setting (cleartext HTTP/2, h2c), and
+/// The daemon's listeners: the gRPC API on <c>--urls</c> or <c>Grpc:Urls</c> (cleartext HTTP/2,
+/// h2c), the same API as HTTP/1.1 JSON on <c>HttpApi:Url</c>, and
 /// when enabled the HTTPS endpoint for reports POSTed to <c>rua=https:</c> URIs (HTTP/1.1 and
 /// HTTP/2). Both are set up here because Kestrel ignores <c>urls</c> once any endpoint is
 /// configured in code.
@@ -15,9 +16,13 @@ public sealed partial class Listeners
 {
     private readonly List<ListenOptions> _grpc = [];
     private ListenOptions? _ingestion;
+    private ListenOptions? _http;
 
     /// <summary>Where the gRPC API listens (real ports once started).</summary>
     public IReadOnlyList<string> GrpcUrls => _grpc.Select(l => Url("http", l)).ToList();
+
+    /// <summary>Where the HTTP/JSON API listens, when enabled (real port once started).</summary>
+    public string? HttpApiUrl => _http is null ? null : Url("http", _http);
 
     /// <summary>Where reports may be POSTed, when enabled (real port once started).</summary>
     public string? IngestionUrl { get; private set; }
@@ -33,13 +38,27 @@ public sealed partial class Listeners
         urls = string.IsNullOrWhiteSpace(urls) ? "http://127.0.0.1:50051" : urls;
         foreach (var url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            var (scheme, address, port) = Parse(url, "urls");
+            var (scheme, address, port) = Parse(url, "urls (Grpc:Urls)");
             if (scheme != "http")
             {
                 throw new OptionsValidationFailure($"urls: '{url}': the gRPC listener speaks cleartext HTTP/2 (h2c); put TLS in front of it, or use http://.");
             }
 
             _grpc.Add(Listen(kestrel, address, port, l => l.Protocols = HttpProtocols.Http2));
+        }
+
+        // The same API as HTTP/1.1 + JSON (gRPC JSON transcoding), so that plain curl works:
+        // Kestrel cannot offer HTTP/1.1 and prior-knowledge HTTP/2 on one cleartext port.
+        var httpApi = configuration["HttpApi:Url"];
+        if (!string.IsNullOrWhiteSpace(httpApi))
+        {
+            var (scheme, address, port) = Parse(httpApi, "HttpApi:Url");
+            if (scheme != "http")
+            {
+                throw new OptionsValidationFailure($"HttpApi:Url: '{httpApi}' must be http://; put TLS in front of it.");
+            }
+
+            _http = Listen(kestrel, address, port, l => l.Protocols = HttpProtocols.Http1);
         }
 
         var https = configuration.GetSection(IngestionOptions.Section + ":Https").Get<HttpsIngestionOptions>() ?? new HttpsIngestionOptions();

@@ -21,7 +21,7 @@ public sealed record AppliedPolicy(PolicyType Type, IReadOnlyList<string> Policy
     }
 
     /// <summary>Identity of this policy's content; equal policies share it.</summary>
-    public string Key => _key ??= ContentKey.Of([Type.ToRfcName()], PolicyStrings, MxHosts);
+    public string Key => _key ??= PolicyContent.Key(Type.ToRfcName(), PolicyStrings, MxHosts);
 }
 
 /// <summary>One RFC 8460 §4.4 <c>failure-details</c> entry, without its count.</summary>

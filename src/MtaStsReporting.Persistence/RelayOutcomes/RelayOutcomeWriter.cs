@@ -48,8 +48,8 @@ public sealed class RelayOutcomeWriter : IAsyncDisposable
             "INSERT INTO relay_batches (batch_id, committed_at, session_count, fetch_count) VALUES ($id, $at, $s, $f) ON CONFLICT (batch_id) DO NOTHING",
             "$id", "$at", "$s", "$f");
         _insertPolicy = Command(
-            "INSERT INTO policies (policy_key, policy_type, policy_strings, mx_hosts) VALUES ($k, $t, $p, $m) ON CONFLICT (policy_key) DO NOTHING",
-            "$k", "$t", "$p", "$m");
+            "INSERT INTO policies (policy_key, policy_type, policy_strings, mx_hosts, mode) VALUES ($k, $t, $p, $m, $mode) ON CONFLICT (policy_key) DO NOTHING",
+            "$k", "$t", "$p", "$m", "$mode");
         _upsertCounts = Command(
             """
             INSERT INTO daily_policy_counts (day, policy_domain, policy_key, success_count, failure_count) VALUES ($d, $dom, $k, $s, $f)
@@ -138,7 +138,7 @@ public sealed class RelayOutcomeWriter : IAsyncDisposable
                 continue;
             }
 
-            Execute(_insertPolicy, key, policy.Type.ToRfcName(), Json(policy.PolicyStrings), Json(policy.MxHosts));
+            Execute(_insertPolicy, key, policy.Type.ToRfcName(), Json(policy.PolicyStrings), Json(policy.MxHosts), PolicyContent.Mode(policy.PolicyStrings));
             newPolicies.Add(key);
         }
 

@@ -81,7 +81,30 @@ public sealed class TlsReportStore(string connectionString, SqliteDurability dur
         await using var insertRejection = Sql.Command(connection,
             "INSERT INTO tlsrpt_rejections (source_kind, source_name, message_id, status, reason, rejected_at) VALUES ($k, $n, $m, $s, $r, $at)",
             "$k", "$n", "$m", "$s", "$r", "$at");
-        foreach (var c in new[] { insertReport, insertPolicy, insertDetail, insertRejection })
+        // The daily roll-ups that queries read, in the same transaction as the report.
+        await using var upsertPolicyContent = Sql.Command(connection,
+            "INSERT INTO policies (policy_key, policy_type, policy_strings, mx_hosts, mode) VALUES ($k, $t, $p, $m, $mode) ON CONFLICT (policy_key) DO NOTHING",
+            "$k", "$t", "$p", "$m", "$mode");
+        await using var upsertDay = Sql.Command(connection,
+            """
+            INSERT INTO inbound_daily_counts (day, policy_domain, organization_name, policy_key, success_count, failure_count, report_count)
+            VALUES ($d, $dom, $org, $k, $s, $f, 1)
+            ON CONFLICT (day, policy_domain, organization_name, policy_key) DO UPDATE SET
+              success_count = success_count + excluded.success_count,
+              failure_count = failure_count + excluded.failure_count,
+              report_count = report_count + 1
+            """,
+            "$d", "$dom", "$org", "$k", "$s", "$f");
+        await using var upsertDayFailure = Sql.Command(connection,
+            """
+            INSERT INTO inbound_daily_failures (day, policy_domain, organization_name, policy_key, detail_key, result_type, sending_mta_ip,
+              receiving_mx_hostname, receiving_ip, failed_session_count)
+            VALUES ($d, $dom, $org, $k, $dk, $rt, $smi, $rmh, $rip, $c)
+            ON CONFLICT (day, policy_domain, organization_name, policy_key, detail_key) DO UPDATE SET
+              failed_session_count = failed_session_count + excluded.failed_session_count
+            """,
+            "$d", "$dom", "$org", "$k", "$dk", "$rt", "$smi", "$rmh", "$rip", "$c");
+        foreach (var c in new[] { insertReport, insertPolicy, insertDetail, insertRejection, upsertPolicyContent, upsertDay, upsertDayFailure })
         {
             c.Transaction = transaction;
         }
@@ -104,15 +127,36 @@ public sealed class TlsReportStore(string connectionString, SqliteDurability dur
             }
 
             results[i] = ReportStoreResult.Imported;
+            // A report covers one UTC day (RFC 8460 §4.1); one that spans more is counted on its first.
+            var day = DateOnly.FromDateTime(r.StartDatetime.UtcDateTime).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
             for (var position = 0; position < r.Policies.Count; position++)
             {
                 var p = r.Policies[position];
-                var policyId = insertPolicy.Bind(id, position, p.PolicyType, JsonSerializer.Serialize(p.PolicyStrings), p.PolicyDomain,
-                    JsonSerializer.Serialize(p.MxHosts), p.TotalSuccessfulSessionCount, p.TotalFailureSessionCount).ExecuteScalar();
+                var strings = JsonSerializer.Serialize(p.PolicyStrings);
+                var mx = JsonSerializer.Serialize(p.MxHosts);
+                var policyId = insertPolicy.Bind(id, position, p.PolicyType, strings, p.PolicyDomain,
+                    mx, p.TotalSuccessfulSessionCount, p.TotalFailureSessionCount).ExecuteScalar();
                 foreach (var d in p.FailureDetails)
                 {
                     insertDetail.Bind(policyId, d.ResultType, d.SendingMtaIp, d.ReceivingMxHostname, d.ReceivingMxHelo, d.ReceivingIp,
                         d.FailedSessionCount, d.AdditionalInformation, d.FailureReasonCode).ExecuteNonQuery();
+                }
+
+                // A policy without a domain cannot be attributed to one of ours: it stays in the
+                // report (flagged) but not in the per-domain roll-ups.
+                if (p.PolicyDomain is null)
+                {
+                    continue;
+                }
+
+                var key = PolicyContent.Key(p.PolicyType, p.PolicyStrings, p.MxHosts);
+                upsertPolicyContent.Bind(key, p.PolicyType, strings, mx, PolicyContent.Mode(p.PolicyStrings)).ExecuteNonQuery();
+                upsertDay.Bind(day, p.PolicyDomain, r.OrganizationName, key, p.TotalSuccessfulSessionCount, p.TotalFailureSessionCount).ExecuteNonQuery();
+                foreach (var d in p.FailureDetails)
+                {
+                    var detailKey = PolicyContent.Key(d.ResultType, [d.SendingMtaIp ?? string.Empty, d.ReceivingMxHostname ?? string.Empty, d.ReceivingIp ?? string.Empty], []);
+                    upsertDayFailure.Bind(day, p.PolicyDomain, r.OrganizationName, key, detailKey, d.ResultType, d.SendingMtaIp,
+                        d.ReceivingMxHostname, d.ReceivingIp, d.FailedSessionCount).ExecuteNonQuery();
                 }
             }
         }

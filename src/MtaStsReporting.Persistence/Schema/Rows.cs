@@ -19,6 +19,9 @@ public sealed class PolicyRow
 
     /// <summary>The MX patterns as a JSON array.</summary>
     public required string MxHosts { get; set; }
+
+    /// <summary>The mode the policy lines state (enforce, testing, none), when they state one.</summary>
+    public string? Mode { get; set; }
 }
 
 /// <summary>Successes and failures of sessions to one policy domain under one policy on one UTC day.</summary>
@@ -143,4 +146,67 @@ public sealed class RelayBatchRow
 
     /// <summary>Number of its policy fetch outcomes.</summary>
     public long FetchCount { get; set; }
+}
+
+/// <summary>
+/// Inbound reports folded per UTC day (the day the report's range starts), per policy domain,
+/// per reporting organisation and per policy: what reporters said about our domains, in a shape
+/// that day-range queries read without touching the reports themselves.
+/// </summary>
+public sealed class InboundDailyCountRow
+{
+    /// <summary>UTC day.</summary>
+    public DateOnly Day { get; set; }
+
+    /// <summary>Normalised policy domain.</summary>
+    public required string PolicyDomain { get; set; }
+
+    /// <summary>organization-name of the reporter.</summary>
+    public required string OrganizationName { get; set; }
+
+    /// <summary>Policy the reporter saw.</summary>
+    public required string PolicyKey { get; set; }
+
+    /// <summary>Sum of total-successful-session-count.</summary>
+    public long SuccessCount { get; set; }
+
+    /// <summary>Sum of total-failure-session-count.</summary>
+    public long FailureCount { get; set; }
+
+    /// <summary>Reports folded in.</summary>
+    public long ReportCount { get; set; }
+}
+
+/// <summary>Inbound failure details folded per day, domain, reporter, policy and detail.</summary>
+public sealed class InboundDailyFailureRow
+{
+    /// <summary>UTC day.</summary>
+    public DateOnly Day { get; set; }
+
+    /// <summary>Normalised policy domain.</summary>
+    public required string PolicyDomain { get; set; }
+
+    /// <summary>organization-name of the reporter.</summary>
+    public required string OrganizationName { get; set; }
+
+    /// <summary>Policy the reporter saw.</summary>
+    public required string PolicyKey { get; set; }
+
+    /// <summary>Content key of the detail.</summary>
+    public required string DetailKey { get; set; }
+
+    /// <summary>result-type as sent.</summary>
+    public required string ResultType { get; set; }
+
+    /// <summary>sending-mta-ip.</summary>
+    public string? SendingMtaIp { get; set; }
+
+    /// <summary>receiving-mx-hostname.</summary>
+    public string? ReceivingMxHostname { get; set; }
+
+    /// <summary>receiving-ip.</summary>
+    public string? ReceivingIp { get; set; }
+
+    /// <summary>Sum of failed-session-count.</summary>
+    public long FailedSessionCount { get; set; }
 }

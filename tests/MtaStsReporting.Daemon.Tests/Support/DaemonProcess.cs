@@ -59,7 +59,7 @@ public sealed partial class DaemonProcess : IAsyncDisposable
     /// <summary>Starts the daemon in <paramref name="workingDirectory"/> and waits until it listens.</summary>
     public static async Task<DaemonProcess> StartAsync(string workingDirectory, params string[] extraArgs)
     {
-        var daemon = Launch(workingDirectory, ["--urls", "http://127.0.0.1:0", .. extraArgs]);
+        var daemon = Launch(workingDirectory, ["--urls", "http://127.0.0.1:0", "--HttpApi:Url=http://127.0.0.1:0", .. extraArgs]);
         var finished = await Task.WhenAny(daemon._listening.Task, daemon._process.WaitForExitAsync(), Task.Delay(TimeSpan.FromSeconds(60)));
         if (finished != daemon._listening.Task)
         {
@@ -122,6 +122,7 @@ public sealed partial class DaemonProcess : IAsyncDisposable
             _output.Add(line);
         }
 
+        // The first address Kestrel announces is the gRPC listener (set up first).
         var match = ListeningLine().Match(line);
         if (match.Success)
         {

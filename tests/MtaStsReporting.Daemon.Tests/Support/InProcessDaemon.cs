@@ -34,6 +34,8 @@ public sealed class InProcessDaemon : IAsyncDisposable
 
     public string? IngestionUrl => _daemon!.IngestionUrl;
 
+    public string? HttpApiUrl => _daemon!.HttpApiUrl;
+
     public static async Task<InProcessDaemon> StartAsync(params string[] extraArgs)
     {
         var daemon = new InProcessDaemon(new TempDirectory(), new FixedTimeProvider(DefaultNow));
@@ -51,7 +53,7 @@ public sealed class InProcessDaemon : IAsyncDisposable
     private async Task StartCoreAsync(string[] extraArgs)
     {
         _extraArgs = extraArgs;
-        string[] args = ["--urls=http://127.0.0.1:0", $"--Storage:DataDirectory={_directory.Path}", .. extraArgs];
+        string[] args = ["--urls=http://127.0.0.1:0", "--HttpApi:Url=http://127.0.0.1:0", $"--Storage:DataDirectory={_directory.Path}", .. extraArgs];
         _daemon = await DaemonApp.StartAsync(args, services => services.AddSingleton<TimeProvider>(Clock));
         Channel = GrpcChannel.ForAddress(_daemon.Urls.Single());
     }

@@ -8,6 +8,8 @@
 //   dotnet run -c Release --project bench/MtaStsReporting.Bench -- --scenarios import [--files 4000] [--rounds 3]
 //       (report import: the daemon's own `import` command on a generated folder;
 //        with --out DIR it only writes the folder, to profile an import by hand)
+//   dotnet run -c Release --project bench/MtaStsReporting.Bench -- --scenarios query [--domains 1000] [--days 400] [--rounds 3] [--out DIR]
+//       (query latency on a store loaded with the daemon's write code; --out keeps and reuses the store)
 //
 // Prints outcomes/s, calls/s, latency p50/p99 and the daemon's peak memory (VmHWM) for each
 // scenario and round, then the median over rounds.
@@ -19,6 +21,12 @@ using Grpc.Net.Client;
 using MtaStsReporting.Api.V1;
 
 var settings = Settings.Parse(args);
+if (settings.Scenarios is ["query"])
+{
+    await MtaStsReporting.Bench.QueryBenchmark.RunAsync(Daemon.DaemonDll(), settings.Domains, settings.Days, settings.Rounds, settings.Output);
+    return;
+}
+
 if (settings.Scenarios is ["import"] && settings.Output is not null)
 {
     Directory.CreateDirectory(settings.Output);
@@ -49,7 +57,7 @@ for (var round = 1; round <= settings.Rounds; round++)
     foreach (var scenario in settings.Scenarios)
     {
         // A fresh daemon and database per run, so that runs do not feed on each other's caches.
-        await using var daemon = await Daemon.StartAsync(settings.Url);
+        await using var daemon = await Daemon.StartAsync(settings.Url, null);
         // Several relays, each with its own connection, as a fleet would be.
         var channels = Enumerable.Range(0, settings.Relays).Select(_ => GrpcChannel.ForAddress(daemon.Url, new GrpcChannelOptions
         {
@@ -99,7 +107,7 @@ static double Median(IEnumerable<double> values)
     return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
 }
 
-internal sealed record Settings(int Seconds, int WarmupSeconds, int Relays, int Streams, int UnaryConcurrency, int UnaryBatch, int Rounds, string? Url, string[] Scenarios, int Files, string? Output)
+internal sealed record Settings(int Seconds, int WarmupSeconds, int Relays, int Streams, int UnaryConcurrency, int UnaryBatch, int Rounds, string? Url, string[] Scenarios, int Files, string? Output, int Domains, int Days)
 {
     public static Settings Parse(string[] args)
     {
@@ -116,7 +124,7 @@ internal sealed record Settings(int Seconds, int WarmupSeconds, int Relays, int 
         }
 
         return new Settings(Get("--seconds", 10), Get("--warmup", 3), Get("--relays", 4), Get("--streams", 4), Get("--unary-concurrency", 64), Get("--unary-batch", 10), Get("--rounds", 3),
-            GetText("--url"), (GetText("--scenarios") ?? "stream,unary").Split(','), Get("--files", 4000), GetText("--out"));
+            GetText("--url"), (GetText("--scenarios") ?? "stream,unary").Split(','), Get("--files", 4000), GetText("--out"), Get("--domains", 1000), Get("--days", 400));
     }
 }
 
@@ -285,7 +293,7 @@ internal sealed partial class Daemon : IAsyncDisposable
     public string Url { get; }
 
     /// <summary>Starts a daemon, or with <paramref name="url"/> uses one already running (for profiling it).</summary>
-    public static async Task<Daemon> StartAsync(string? url)
+    public static async Task<Daemon> StartAsync(string? url, string? dataDirectory)
     {
         if (url is not null)
         {
@@ -306,6 +314,10 @@ internal sealed partial class Daemon : IAsyncDisposable
         start.ArgumentList.Add("--urls");
         start.ArgumentList.Add("http://127.0.0.1:0");
         start.ArgumentList.Add("--HttpApi:Url=http://127.0.0.1:0");
+        if (dataDirectory is not null)
+        {
+            start.ArgumentList.Add($"--Storage:DataDirectory={dataDirectory}");
+        }
         var process = Process.Start(start)!;
         var listening = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         process.OutputDataReceived += (_, e) =>

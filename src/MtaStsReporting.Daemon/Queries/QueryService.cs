@@ -27,13 +27,8 @@ public sealed class QueryService(ReportingQueries queries, TimeProvider time) : 
         var fingerprint = $"domains|{days}|{request.Direction}|{mode}|{request.Sort}|{size}";
         Check(QueryArguments.ReadPageToken(request.PageToken, fingerprint, out var offset));
         var rows = await queries.ListDomainsAsync(days, request.Direction, mode, request.Sort, offset, size + 1, context.CancellationToken);
-        var response = new ListDomainsResponse();
+        var response = new ListDomainsResponse { NextPageToken = NextPageToken(rows.Count, size, offset, fingerprint) };
         response.Domains.AddRange(rows.Take(size));
-        if (rows.Count > size)
-        {
-            response.NextPageToken = QueryArguments.PageToken(offset + size, fingerprint);
-        }
-
         return response;
     }
 
@@ -92,13 +87,8 @@ public sealed class QueryService(ReportingQueries queries, TimeProvider time) : 
         var fingerprint = $"reports|{days}|{domain}|{organization}|{size}";
         Check(QueryArguments.ReadPageToken(request.PageToken, fingerprint, out var offset));
         var rows = await queries.ListReportsAsync(days, domain, organization, offset, size + 1, context.CancellationToken);
-        var response = new ListReportsResponse();
+        var response = new ListReportsResponse { NextPageToken = NextPageToken(rows.Count, size, offset, fingerprint) };
         response.Reports.AddRange(rows.Take(size));
-        if (rows.Count > size)
-        {
-            response.NextPageToken = QueryArguments.PageToken(offset + size, fingerprint);
-        }
-
         return response;
     }
 
@@ -126,6 +116,10 @@ public sealed class QueryService(ReportingQueries queries, TimeProvider time) : 
 
         return (domain, days);
     }
+
+    /// <summary>Lists fetch one row more than a page: its presence says there is a next page.</summary>
+    private static string NextPageToken(int fetched, int size, int offset, string fingerprint) =>
+        fetched > size ? QueryArguments.PageToken(offset + size, fingerprint) : string.Empty;
 
     private static FieldError? CheckDirection(Direction direction, string field, bool allowBoth) => direction switch
     {

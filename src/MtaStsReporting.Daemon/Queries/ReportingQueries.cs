@@ -119,13 +119,14 @@ public sealed class ReportingQueries(string connectionString)
         return summary;
     }
 
-    /// <summary>Every day of the range with successes, failures and failures per result type.</summary>
+    /// <summary>Every day of the range with successes, failures and failures per result type, per direction.</summary>
     public async Task<DailyTrend> TrendAsync(string domain, Days days, Direction direction, CancellationToken cancellationToken)
     {
-        var byDay = days.Each().ToDictionary(Days.Format, d => new TrendDay { Day = Days.Format(d) });
+        var trend = new DailyTrend { Domain = domain };
         await using var c = await OpenAsync(cancellationToken);
         foreach (var t in For(direction))
         {
+            var byDay = days.Each().ToDictionary(Days.Format, d => new TrendDay { Day = Days.Format(d) });
             await using (var command = Scalar(c,
                 $"SELECT day, SUM(success_count), SUM(failure_count) FROM {t.Counts} WHERE policy_domain = $d AND day BETWEEN $from AND $to GROUP BY day",
                 ("$d", domain), ("$from", days.From), ("$to", days.To)))
@@ -134,8 +135,8 @@ public sealed class ReportingQueries(string connectionString)
                 while (await reader.ReadAsync(cancellationToken))
                 {
                     var day = byDay[reader.GetString(0)];
-                    day.Successes += reader.GetInt64(1);
-                    day.Failures += reader.GetInt64(2);
+                    day.Successes = reader.GetInt64(1);
+                    day.Failures = reader.GetInt64(2);
                 }
             }
 
@@ -146,14 +147,15 @@ public sealed class ReportingQueries(string connectionString)
             {
                 while (await reader.ReadAsync(cancellationToken))
                 {
-                    var map = byDay[reader.GetString(0)].FailuresByResultType;
-                    map[reader.GetString(1)] = map.GetValueOrDefault(reader.GetString(1)) + reader.GetInt64(2);
+                    byDay[reader.GetString(0)].FailuresByResultType[reader.GetString(1)] = reader.GetInt64(2);
                 }
             }
+
+            var series = new TrendSeries { Direction = t.Direction };
+            series.Days.AddRange(byDay.Values);
+            trend.Series.Add(series);
         }
 
-        var trend = new DailyTrend { Domain = domain, Direction = direction };
-        trend.Days.AddRange(byDay.Values);
         return trend;
     }
 

@@ -120,9 +120,16 @@ public sealed class QueryApiTests : IAsyncLifetime
     {
         var trend = await _query.GetDailyTrendAsync(new DomainRequest { Domain = "alpha.example", Range = Range("2026-11-26", "2026-11-29") });
 
-        Assert.Equal(["2026-11-26", "2026-11-27", "2026-11-28", "2026-11-29"], trend.Days.Select(d => d.Day));
-        Assert.Equal([(0L, 0L), (90L, 10L), (60L, 0L), (0L, 0L)], trend.Days.Select(d => (d.Successes, d.Failures)));
-        Assert.Equal(new Dictionary<string, long> { ["certificate-expired"] = 6, ["starttls-not-supported"] = 4 }, trend.Days[1].FailuresByResultType);
+        // One series per direction, never added together; alpha has no inbound data.
+        Assert.Equal([Direction.Outbound, Direction.Inbound], trend.Series.Select(s => s.Direction));
+        var outbound = trend.Series[0].Days;
+        Assert.Equal(["2026-11-26", "2026-11-27", "2026-11-28", "2026-11-29"], outbound.Select(d => d.Day));
+        Assert.Equal([(0L, 0L), (90L, 10L), (60L, 0L), (0L, 0L)], outbound.Select(d => (d.Successes, d.Failures)));
+        Assert.Equal(new Dictionary<string, long> { ["certificate-expired"] = 6, ["starttls-not-supported"] = 4 }, outbound[1].FailuresByResultType);
+        Assert.All(trend.Series[1].Days, d => Assert.Equal((0L, 0L), (d.Successes, d.Failures)));
+
+        var inbound = await _query.GetDailyTrendAsync(new DomainRequest { Domain = "ours.example", Direction = Direction.Inbound, Range = Range("2026-11-26", "2026-11-27") });
+        Assert.Equal([(100L, 5L), (40L, 0L)], Assert.Single(inbound.Series).Days.Select(d => (d.Successes, d.Failures)));
     }
 
     [Fact]

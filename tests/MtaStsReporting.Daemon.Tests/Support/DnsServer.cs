@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace MtaStsReporting.Daemon.Tests.Support;
 
@@ -34,7 +32,7 @@ public sealed class DnsServer : IAsyncDisposable
             throw new InvalidOperationException($"{Binary} is missing: run the tests through ./test.sh, which installs dnsmasq-base.");
         }
 
-        var port = FreePort();
+        var port = Loopback.FreePort();
         var dir = new TempDirectory();
         var lines = new List<string>
         {
@@ -55,19 +53,9 @@ public sealed class DnsServer : IAsyncDisposable
         process.BeginErrorReadLine();
         process.BeginOutputReadLine();
         var server = new DnsServer(port, process, dir);
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (DateTime.UtcNow < deadline)
+        if (await Loopback.WaitForListenerAsync(port, TimeSpan.FromSeconds(10)))
         {
-            try
-            {
-                using var probe = new TcpClient();
-                await probe.ConnectAsync(IPAddress.Loopback, port);
-                return server;
-            }
-            catch (SocketException)
-            {
-                await Task.Delay(50);
-            }
+            return server;
         }
 
         await server.DisposeAsync();
@@ -86,10 +74,4 @@ public sealed class DnsServer : IAsyncDisposable
         _dir.Dispose();
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using MailKit;
 using MailKit.Net.Imap;
 using MailKit.Security;
@@ -50,7 +48,7 @@ public sealed class DovecotServer : IAsyncDisposable
             throw new InvalidOperationException($"{Binary} is missing: run the tests through ./test.sh, which installs dovecot-imapd.");
         }
 
-        var server = new DovecotServer(FreePort());
+        var server = new DovecotServer(Loopback.FreePort());
         server.WriteConfiguration();
         await server.StartProcessAsync();
         return server;
@@ -116,22 +114,10 @@ public sealed class DovecotServer : IAsyncDisposable
         }
 
         _process = Process.Start(start)!;
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (DateTime.UtcNow < deadline)
+        if (!await Loopback.WaitForListenerAsync(Port, TimeSpan.FromSeconds(20)))
         {
-            try
-            {
-                using var probe = new TcpClient();
-                await probe.ConnectAsync(IPAddress.Loopback, Port);
-                return;
-            }
-            catch (SocketException)
-            {
-                await Task.Delay(50);
-            }
+            throw new InvalidOperationException("Dovecot did not start: " + Log);
         }
-
-        throw new InvalidOperationException("Dovecot did not start: " + Log);
     }
 
     public string Log => File.Exists(Path.Combine(_dir.Path, "dovecot.log")) ? File.ReadAllText(Path.Combine(_dir.Path, "dovecot.log")) : "(no log)";
@@ -215,12 +201,6 @@ public sealed class DovecotServer : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private static void Run(string file, params string[] args)
     {

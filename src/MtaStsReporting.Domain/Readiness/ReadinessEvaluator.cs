@@ -1,0 +1,223 @@
+using System.Globalization;
+using MtaStsReporting.Domain.MtaSts;
+using MtaStsReporting.Domain.Names;
+using MtaStsReporting.Domain.TlsRpt;
+
+namespace MtaStsReporting.Domain.Readiness;
+
+/// <summary>
+/// Turns the operators' rules of thumb for testing → enforce (SPEC.md, "Deciding when to
+/// switch") into an explicit evaluation. Pure: the same findings, reports, rules and time give
+/// the same result.
+/// </summary>
+public static class ReadinessEvaluator
+{
+    /// <summary>Result types that an MTA-STS policy in enforce turns into undelivered mail (RFC 8461 §5).</summary>
+    public static readonly IReadOnlySet<string> EnforceBlocking = new HashSet<string>(StringComparer.Ordinal)
+    {
+        ResultType.StartTlsNotSupported.Name, ResultType.CertificateHostMismatch.Name, ResultType.CertificateExpired.Name,
+        ResultType.CertificateNotTrusted.Name, ResultType.ValidationFailure.Name,
+    };
+
+    /// <summary>Evaluates a domain at <paramref name="now"/>.</summary>
+    public static ReadinessResult Evaluate(LiveFindings live, IReadOnlyList<ReportDay> reports, ReadinessRules rules, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(live);
+        ArgumentNullException.ThrowIfNull(reports);
+        ArgumentNullException.ThrowIfNull(rules);
+        var reasons = new List<Reason>();
+        CheckLive(live, rules, reasons);
+        var policy = live.Policy;
+        if (policy is null)
+        {
+            return Result(Verdict.NotReady, null, reasons, null, null);
+        }
+
+        var today = DateOnly.FromDateTime(now.UtcDateTime);
+        if (policy.Mode == StsPolicyMode.Enforce)
+        {
+            return EvaluateEnforce(policy, reports, rules, today, now, reasons);
+        }
+
+        if (policy.Mode == StsPolicyMode.None)
+        {
+            reasons.Add(new Reason("mode-none", Severity.Blocking, "The policy is in mode none: publish it in testing and collect reports first.", Empty));
+            return Result(Verdict.NotReady, policy.Mode, reasons, null, null);
+        }
+
+        return EvaluateTesting(policy, reports, rules, today, now, reasons);
+    }
+
+    private static ReadinessResult EvaluateTesting(StsPolicy policy, IReadOnlyList<ReportDay> reports, ReadinessRules rules, DateOnly today, DateTimeOffset now, List<Reason> reasons)
+    {
+        var windowStart = today.AddDays(-rules.ObservationDays);
+        var window = reports.Where(r => r.Day >= windowStart && r.Day < today).ToList();
+
+        // Only reports about the policy in force count: after a change, observation starts again.
+        var current = window.Where(r => r.PolicyType == "sts" && SamePolicy(r.PolicyStrings, policy)).ToList();
+        var otherPolicies = window.Where(r => r.PolicyType == "sts" && !SamePolicy(r.PolicyStrings, policy) && r.PolicyStrings.Count > 0).ToList();
+        if (otherPolicies.Count > 0)
+        {
+            reasons.Add(new Reason("policy-changed", Severity.Info,
+                "Reporters saw another policy during the window; only reports of the current policy count.",
+                Ev(("other-policy-days", string.Join(",", otherPolicies.Select(r => Day(r.Day)).Distinct().Order(StringComparer.Ordinal))))));
+        }
+
+        var firstDay = current.Count == 0 ? (DateOnly?)null : current.Min(r => r.Day);
+        var observed = firstDay is null ? 0 : today.DayNumber - firstDay.Value.DayNumber;
+        if (observed < rules.ObservationDays)
+        {
+            reasons.Add(new Reason("observation-period", Severity.Insufficient,
+                $"Reports of the current policy cover {observed} days; {rules.ObservationDays} are needed.",
+                Ev(("first-day", firstDay is null ? "none" : Day(firstDay.Value)), ("days", observed.ToString(CultureInfo.InvariantCulture)))));
+        }
+
+        // Reporters that report nothing about sts (some do, in testing) are not evidence.
+        var stsReporters = current.Select(r => r.Organization).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        var silent = window.Select(r => r.Organization).Distinct(StringComparer.Ordinal).Except(stsReporters).Order(StringComparer.Ordinal).ToList();
+        if (stsReporters.Count < rules.MinReporters)
+        {
+            reasons.Add(new Reason("reporters", Severity.Insufficient,
+                $"{stsReporters.Count} reporters sent sts results for the current policy; {rules.MinReporters} are needed.",
+                Ev(("reporters", string.Join(",", stsReporters)), ("silent-on-sts", string.Join(",", silent)))));
+        }
+
+        var sessions = current.Sum(r => r.Successes + r.Failures);
+        if (sessions < rules.MinSessions)
+        {
+            reasons.Add(new Reason("sessions", Severity.Insufficient,
+                $"{sessions} sessions were reported under the current policy; {rules.MinSessions} are needed.",
+                Ev(("sessions", sessions.ToString(CultureInfo.InvariantCulture)))));
+        }
+
+        CheckFailures(policy, window, rules, reasons);
+
+        var verdict = reasons.Any(r => r.Severity == Severity.Blocking) ? Verdict.NotReady
+            : reasons.Any(r => r.Severity == Severity.Insufficient) ? Verdict.InsufficientData
+            : Verdict.Ready;
+        return verdict == Verdict.Ready
+            ? Result(verdict, policy.Mode, reasons, Render(policy with { Mode = StsPolicyMode.Enforce }), NewId(now))
+            : Result(verdict, policy.Mode, reasons, null, null);
+    }
+
+    private static ReadinessResult EvaluateEnforce(StsPolicy policy, IReadOnlyList<ReportDay> reports, ReadinessRules rules, DateOnly today, DateTimeOffset now, List<Reason> reasons)
+    {
+        var recent = reports.Where(r => r.Day >= today.AddDays(-rules.RecentDays) && r.Day < today).ToList();
+        var sessions = recent.Sum(r => r.Successes + r.Failures);
+        var refused = recent.Sum(r => r.FailuresByResultType.Where(f => EnforceBlocking.Contains(f.Key)).Sum(f => f.Value));
+        var rate = sessions == 0 ? 0 : (double)refused / sessions;
+        if (rate > rules.RollBackFailureRate)
+        {
+            reasons.Add(new Reason("failures-rising", Severity.Blocking,
+                $"{refused} of {sessions} sessions over the last {rules.RecentDays} days failed in ways enforce refuses ({rate:P2}, above {rules.RollBackFailureRate:P2}).",
+                Ev(("refused", refused.ToString(CultureInfo.InvariantCulture)), ("sessions", sessions.ToString(CultureInfo.InvariantCulture)),
+                    ("by-mx", Breakdown(recent.SelectMany(r => r.FailuresByMxHost))))));
+        }
+        else if (sessions == 0)
+        {
+            reasons.Add(new Reason("no-recent-reports", Severity.Warning, $"No reports for the last {rules.RecentDays} days: nothing shows mail is refused, nor that it is not.", Empty));
+        }
+
+        // Live problems under enforce mean mail is refused now.
+        return reasons.Any(r => r.Severity == Severity.Blocking)
+            ? Result(Verdict.RollBack, policy.Mode, reasons, Render(policy with { Mode = StsPolicyMode.Testing }), NewId(now))
+            : Result(Verdict.Keep, policy.Mode, reasons, null, null);
+    }
+
+    private static void CheckLive(LiveFindings live, ReadinessRules rules, List<Reason> reasons)
+    {
+        if (live.Record is null)
+        {
+            reasons.Add(new Reason("sts-record", Severity.Blocking, "The _mta-sts TXT record is unusable: " + live.RecordError, Empty));
+        }
+
+        if (live.Policy is null)
+        {
+            reasons.Add(new Reason("policy-fetch", Severity.Blocking, "The policy could not be fetched or read: " + live.PolicyError, Empty));
+            return;
+        }
+
+        var uncovered = live.MxHosts.Where(h => !Covered(h, live.Policy)).ToList();
+        if (uncovered.Count > 0)
+        {
+            reasons.Add(new Reason("mx-not-covered", Severity.Blocking,
+                "MX hosts in DNS that no mx line of the policy matches: senders in enforce would not deliver to them.", Ev(("mx", string.Join(",", uncovered)))));
+        }
+
+        foreach (var p in live.Probes)
+        {
+            // Expiry first: an expired certificate also fails chain validation, and "expired" is the useful word.
+            var problem = !p.StartTls ? ("starttls-missing", "does not offer STARTTLS")
+                : p.DaysUntilExpiry is < 0 ? ("certificate-expired", "presents an expired certificate")
+                : !p.NameMatches ? ("certificate-name", "presents a certificate for another name")
+                : !p.CertificateTrusted ? ("certificate-not-trusted", "presents a certificate that does not validate")
+                : ((string, string)?)null;
+            if (problem is { } found)
+            {
+                reasons.Add(new Reason(found.Item1, Severity.Blocking, $"{p.Host} {found.Item2}{(p.Error is null ? string.Empty : ": " + p.Error)}.", Ev(("mx", p.Host))));
+            }
+            else if (p.DaysUntilExpiry is { } days && days < rules.MinCertificateDaysLeft)
+            {
+                reasons.Add(new Reason("certificate-expiring", Severity.Warning, $"{p.Host}'s certificate expires in {days} days.", Ev(("mx", p.Host), ("days", days.ToString(CultureInfo.InvariantCulture)))));
+            }
+        }
+    }
+
+    private static void CheckFailures(StsPolicy policy, List<ReportDay> window, ReadinessRules rules, List<Reason> reasons)
+    {
+        var byType = window.SelectMany(r => r.FailuresByResultType).GroupBy(f => f.Key).ToDictionary(g => g.Key, g => g.Sum(f => f.Value), StringComparer.Ordinal);
+        var refused = byType.Where(f => EnforceBlocking.Contains(f.Key)).Sum(f => f.Value);
+        if (refused > rules.MaxEnforceBlockingFailures)
+        {
+            reasons.Add(new Reason("enforce-would-block", Severity.Blocking,
+                $"{refused} sessions failed in ways enforce would refuse; at most {rules.MaxEnforceBlockingFailures} are allowed.",
+                Ev(("by-result-type", Breakdown(byType.Where(f => EnforceBlocking.Contains(f.Key)))),
+                   ("by-mx", Breakdown(window.SelectMany(r => r.FailuresByMxHost))),
+                   ("reporters", string.Join(",", window.Where(r => r.FailuresByResultType.Keys.Any(EnforceBlocking.Contains)).Select(r => r.Organization).Distinct().Order(StringComparer.Ordinal))))));
+        }
+
+        var fetchFailures = byType.Where(f => f.Key.StartsWith("sts-", StringComparison.Ordinal)).Sum(f => f.Value);
+        if (fetchFailures > rules.MaxPolicyFetchFailures)
+        {
+            reasons.Add(new Reason("policy-host", Severity.Blocking,
+                $"Reporters failed to fetch or read the policy {fetchFailures} times: fix the policy host first.",
+                Ev(("by-result-type", Breakdown(byType.Where(f => f.Key.StartsWith("sts-", StringComparison.Ordinal)))))));
+        }
+
+        var seenUncovered = window.SelectMany(r => r.FailuresByMxHost.Keys).Distinct(StringComparer.OrdinalIgnoreCase)
+            .Where(h => h.Length > 0 && !Covered(h, policy)).Order(StringComparer.Ordinal).ToList();
+        if (seenUncovered.Count > 0)
+        {
+            reasons.Add(new Reason("mx-seen-not-covered", Severity.Blocking,
+                "Reporters delivered to MX hosts that no mx line of the policy matches.", Ev(("mx", string.Join(",", seenUncovered)))));
+        }
+    }
+
+    /// <summary>Same mode and the same mx patterns: the lines reporters saw describe the policy in force.</summary>
+    private static bool SamePolicy(IReadOnlyList<string> lines, StsPolicy policy)
+    {
+        var parsed = StsPolicy.Parse(string.Join('\n', lines.Select(l => l.TrimEnd('\r'))));
+        return parsed.IsValid && parsed.Policy.Mode == policy.Mode
+            && parsed.Policy.Mx.Select(m => m.Value).Order(StringComparer.Ordinal).SequenceEqual(policy.Mx.Select(m => m.Value).Order(StringComparer.Ordinal));
+    }
+
+    private static bool Covered(string host, StsPolicy policy) =>
+        DomainName.TryParse(host, out var name, out _) && policy.Mx.Any(p => p.Matches(name));
+
+    private static string Render(StsPolicy policy) => string.Join("\n", policy.ToPolicyStrings()) + "\n";
+
+    /// <summary>RFC 8461 §3.1: the id must change with the policy; a UTC timestamp does.</summary>
+    private static string NewId(DateTimeOffset now) => now.UtcDateTime.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture);
+
+    private static string Breakdown(IEnumerable<KeyValuePair<string, long>> counts) =>
+        string.Join(",", counts.GroupBy(c => c.Key).Select(g => (g.Key, Sum: g.Sum(c => c.Value))).OrderByDescending(x => x.Sum).ThenBy(x => x.Key, StringComparer.Ordinal).Select(x => $"{x.Key}={x.Sum}"));
+
+    private static string Day(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    private static readonly IReadOnlyDictionary<string, string> Empty = new Dictionary<string, string>();
+
+    private static Dictionary<string, string> Ev(params (string Key, string Value)[] items) => items.ToDictionary(i => i.Key, i => i.Value, StringComparer.Ordinal);
+
+    private static ReadinessResult Result(Verdict verdict, StsPolicyMode? mode, List<Reason> reasons, string? text, string? id) =>
+        new(verdict, mode, reasons.OrderByDescending(r => r.Severity).ToList(), text, id);
+}

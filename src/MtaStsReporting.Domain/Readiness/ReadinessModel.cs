@@ -1,0 +1,104 @@
+using MtaStsReporting.Domain.MtaSts;
+
+namespace MtaStsReporting.Domain.Readiness;
+
+/// <summary>The answer to "may this domain switch mode?".</summary>
+public enum Verdict
+{
+    /// <summary>In testing, and the evidence says enforce would not have blocked legitimate mail.</summary>
+    Ready,
+
+    /// <summary>In testing, and something would break under enforce (or the live setup is broken).</summary>
+    NotReady,
+
+    /// <summary>In testing, but there is not enough evidence either way: silence is not success.</summary>
+    InsufficientData,
+
+    /// <summary>In enforce, and it holds.</summary>
+    Keep,
+
+    /// <summary>In enforce, and mail is being refused: go back to testing.</summary>
+    RollBack,
+}
+
+/// <summary>How much a reason weighs.</summary>
+public enum Severity
+{
+    /// <summary>Context only.</summary>
+    Info,
+
+    /// <summary>Worth fixing; does not change the verdict.</summary>
+    Warning,
+
+    /// <summary>Missing evidence: the verdict is at best INSUFFICIENT_DATA.</summary>
+    Insufficient,
+
+    /// <summary>Decides the verdict: NOT_READY, or ROLL_BACK in enforce.</summary>
+    Blocking,
+}
+
+/// <summary>One reason behind a verdict, with the evidence for it.</summary>
+/// <param name="Code">Stable code, e.g. <c>enforce-would-block</c>.</param>
+/// <param name="Severity">Its weight.</param>
+/// <param name="Message">Plain words.</param>
+/// <param name="Evidence">Counts, hosts, reporters, dates.</param>
+public sealed record Reason(string Code, Severity Severity, string Message, IReadOnlyDictionary<string, string> Evidence);
+
+/// <summary>The thresholds of the rules; the defaults follow common practice (SPEC.md).</summary>
+public sealed record ReadinessRules
+{
+    /// <summary>Days of reports under the current policy needed before enforce.</summary>
+    public int ObservationDays { get; set; } = 21;
+
+    /// <summary>Distinct organisations that must have reported sts sessions for the current policy.</summary>
+    public int MinReporters { get; set; } = 2;
+
+    /// <summary>Sessions under the current policy needed over the observation period.</summary>
+    public long MinSessions { get; set; } = 500;
+
+    /// <summary>Sessions that enforce would have refused (certificate-*, starttls-not-supported, validation-failure) allowed in testing.</summary>
+    public long MaxEnforceBlockingFailures { get; set; }
+
+    /// <summary>Policy fetch failures (sts-*) allowed in the observation period.</summary>
+    public long MaxPolicyFetchFailures { get; set; }
+
+    /// <summary>In enforce: the recent days watched for a rise in failures.</summary>
+    public int RecentDays { get; set; } = 3;
+
+    /// <summary>In enforce: the share of refused sessions over the recent days that calls for a roll-back.</summary>
+    public double RollBackFailureRate { get; set; } = 0.01;
+
+    /// <summary>A certificate with fewer days left is a warning (an expired one is blocking).</summary>
+    public int MinCertificateDaysLeft { get; set; } = 14;
+}
+
+/// <summary>What probing one MX host found.</summary>
+public sealed record MxProbe(string Host, bool StartTls, bool CertificateTrusted, bool NameMatches, int? DaysUntilExpiry, string? Error);
+
+/// <summary>What a live check of the domain found (DNS, policy fetch, MX probes).</summary>
+public sealed record LiveFindings(
+    StsRecord? Record,
+    string? RecordError,
+    StsPolicy? Policy,
+    string? PolicyError,
+    IReadOnlyList<string> MxHosts,
+    IReadOnlyList<MxProbe> Probes);
+
+/// <summary>What one reporter said about the domain for one UTC day under one policy.</summary>
+public sealed record ReportDay(
+    DateOnly Day,
+    string Organization,
+    string PolicyType,
+    IReadOnlyList<string> PolicyStrings,
+    long Successes,
+    long Failures,
+    IReadOnlyDictionary<string, long> FailuresByResultType,
+    IReadOnlyDictionary<string, long> FailuresByMxHost);
+
+/// <summary>A verdict with every reason and, where a switch is advised, the policy to publish.</summary>
+/// <param name="Verdict">The verdict.</param>
+/// <param name="Mode">The mode of the live policy the verdict is about.</param>
+/// <param name="Reasons">Every reason, blocking first.</param>
+/// <param name="NextPolicyText">The policy to publish next (mode changed), when the verdict is READY or ROLL_BACK.</param>
+/// <param name="NextId">A new <c>id</c> for the <c>_mta-sts</c> record to go with it.</param>
+public sealed record ReadinessResult(Verdict Verdict, StsPolicyMode? Mode, IReadOnlyList<Reason> Reasons, string? NextPolicyText, string? NextId);

@@ -1,0 +1,193 @@
+using MtaStsReporting.Domain.MtaSts;
+using MtaStsReporting.Domain.Readiness;
+using MtaStsReporting.Domain.TlsRpt;
+
+namespace MtaStsReporting.Domain.Tests;
+
+/// <summary>The testing → enforce rules over many cases, including the traps in SPEC.md.</summary>
+public class ReadinessTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 11, 29, 9, 30, 0, TimeSpan.Zero);
+    private static readonly ReadinessRules Rules = new();
+    private static readonly string[] Testing = ["version: STSv1", "mode: testing", "mx: mx1.example.com", "mx: *.backup.example.com", "max_age: 604800"];
+    private static readonly string[] Enforce = ["version: STSv1", "mode: enforce", "mx: mx1.example.com", "mx: *.backup.example.com", "max_age: 604800"];
+    private static readonly string[] OldTesting = ["version: STSv1", "mode: testing", "mx: mx0.example.com", "max_age: 86400"];
+
+    private static LiveFindings Live(string[] lines, Func<MxProbe, MxProbe>? probe = null, string[]? mx = null) => new(
+        new StsRecord("20261101T000000"), null, StsPolicy.Parse(string.Join('\n', lines)).Policy, null,
+        mx ?? ["mx1.example.com", "b1.backup.example.com"],
+        (mx ?? ["mx1.example.com", "b1.backup.example.com"]).Select(h => (probe ?? (p => p))(new MxProbe(h, true, true, true, 200, null))).ToList());
+
+    private static ReportDay Day(int daysAgo, string org, long ok, string[]? lines = null, string type = "sts", params (string Type, string Mx, long Count)[] failures) => new(
+        DateOnly.FromDateTime(Now.UtcDateTime).AddDays(-daysAgo), org, type, type == "sts" ? lines ?? Testing : [], ok, failures.Sum(f => f.Count),
+        failures.GroupBy(f => f.Type).ToDictionary(g => g.Key, g => g.Sum(f => f.Count)),
+        failures.GroupBy(f => f.Mx).ToDictionary(g => g.Key, g => g.Sum(f => f.Count)));
+
+    /// <summary>28 days of clean reports from two reporters, 50 sessions a day each.</summary>
+    private static List<ReportDay> Clean(string[]? lines = null) =>
+        Enumerable.Range(1, 28).SelectMany(d => new[] { Day(d, "Google Inc.", 50, lines), Day(d, "Microsoft Corporation", 50, lines) }).ToList();
+
+    private static ReadinessResult Evaluate(LiveFindings live, IEnumerable<ReportDay> reports, ReadinessRules? rules = null) =>
+        ReadinessEvaluator.Evaluate(live, reports.ToList(), rules ?? Rules, Now);
+
+    private static IEnumerable<string> Codes(ReadinessResult r) => r.Reasons.Select(x => x.Code);
+
+    [Fact]
+    public void Clean_testing_with_enough_evidence_is_ready_with_the_policy_to_publish()
+    {
+        var result = Evaluate(Live(Testing), Clean());
+
+        Assert.Equal(Verdict.Ready, result.Verdict);
+        Assert.DoesNotContain(result.Reasons, r => r.Severity >= Severity.Insufficient);
+        Assert.Equal("version: STSv1\nmode: enforce\nmx: mx1.example.com\nmx: *.backup.example.com\nmax_age: 604800\n", result.NextPolicyText);
+        Assert.Equal("20261129093000", result.NextId);
+    }
+
+    [Fact]
+    public void Silence_is_not_success()
+    {
+        var result = Evaluate(Live(Testing), []);
+        Assert.Equal(Verdict.InsufficientData, result.Verdict);
+        Assert.Equal(["observation-period", "reporters", "sessions"], Codes(result).Order());
+        Assert.Null(result.NextPolicyText);
+    }
+
+    [Fact]
+    public void A_reporter_that_sends_nothing_about_sts_does_not_count()
+    {
+        // Microsoft reports only no-policy-found for the domain (as some senders do in testing).
+        var reports = Enumerable.Range(1, 28).SelectMany(d => new[] { Day(d, "Google Inc.", 50), Day(d, "Microsoft Corporation", 50, type: "no-policy-found") });
+        var result = Evaluate(Live(Testing), reports);
+
+        Assert.Equal(Verdict.InsufficientData, result.Verdict);
+        var reporters = Assert.Single(result.Reasons, r => r.Code == "reporters");
+        Assert.Equal(("Google Inc.", "Microsoft Corporation"), (reporters.Evidence["reporters"], reporters.Evidence["silent-on-sts"]));
+    }
+
+    [Fact]
+    public void A_policy_changed_during_the_window_restarts_the_observation()
+    {
+        var reports = Clean(OldTesting).Where(r => r.Day < DateOnly.FromDateTime(Now.UtcDateTime).AddDays(-10))
+            .Concat(Clean().Where(r => r.Day >= DateOnly.FromDateTime(Now.UtcDateTime).AddDays(-10)));
+        var result = Evaluate(Live(Testing), reports);
+
+        Assert.Equal(Verdict.InsufficientData, result.Verdict);
+        Assert.Contains("policy-changed", Codes(result));
+        Assert.Equal("10", result.Reasons.Single(r => r.Code == "observation-period").Evidence["days"]);
+    }
+
+    [Fact]
+    public void Failures_enforce_would_turn_into_undelivered_mail_make_it_not_ready_with_evidence()
+    {
+        var reports = Clean().Append(Day(3, "Google Inc.", 40, null, "sts", ("certificate-expired", "b1.backup.example.com", 7), ("starttls-not-supported", "mx1.example.com", 2)));
+        var result = Evaluate(Live(Testing), reports);
+
+        Assert.Equal(Verdict.NotReady, result.Verdict);
+        var reason = result.Reasons[0];
+        Assert.Equal(("enforce-would-block", Severity.Blocking), (reason.Code, reason.Severity));
+        Assert.Equal("certificate-expired=7,starttls-not-supported=2", reason.Evidence["by-result-type"]);
+        Assert.Equal("b1.backup.example.com=7,mx1.example.com=2", reason.Evidence["by-mx"]);
+        Assert.Equal("Google Inc.", reason.Evidence["reporters"]);
+    }
+
+    [Theory]
+    [InlineData("sts-policy-fetch-error", "mx1.example.com", "policy-host")]
+    [InlineData("sts-webpki-invalid", "mx1.example.com", "policy-host")]
+    [InlineData("validation-failure", "mx9.elsewhere.example", "mx-seen-not-covered")]
+    public void Other_report_failures_block(string type, string mx, string code)
+    {
+        var result = Evaluate(Live(Testing), Clean().Append(Day(2, "Google Inc.", 0, null, "sts", (type, mx, 1))));
+        Assert.Equal(Verdict.NotReady, result.Verdict);
+        Assert.Contains(code, Codes(result));
+    }
+
+    [Fact]
+    public void A_threshold_can_allow_some_failures()
+    {
+        var reports = Clean().Append(Day(3, "Google Inc.", 40, null, "sts", ("certificate-expired", "mx1.example.com", 3)));
+        Assert.Equal(Verdict.Ready, Evaluate(Live(Testing), reports, Rules with { MaxEnforceBlockingFailures = 5 }).Verdict);
+    }
+
+    [Fact]
+    public void Live_problems_block()
+    {
+        Assert.Contains("mx-not-covered", Codes(Evaluate(Live(Testing, mx: ["mx1.example.com", "mx2.example.com"]), Clean())));
+        Assert.Contains("starttls-missing", Codes(Evaluate(Live(Testing, p => p with { StartTls = false }), Clean())));
+        Assert.Contains("certificate-expired", Codes(Evaluate(Live(Testing, p => p with { CertificateTrusted = false, DaysUntilExpiry = -2 }), Clean())));
+        Assert.Contains("certificate-name", Codes(Evaluate(Live(Testing, p => p with { NameMatches = false }), Clean())));
+        var noRecord = Live(Testing) with { Record = null, RecordError = "2 TXT records start with v=STSv1" };
+        Assert.Equal(Verdict.NotReady, Evaluate(noRecord, Clean()).Verdict);
+        var noPolicy = Live(Testing) with { Policy = null, PolicyError = "HTTP 404" };
+        var result = Evaluate(noPolicy, Clean());
+        Assert.Equal((Verdict.NotReady, (StsPolicyMode?)null), (result.Verdict, result.Mode));
+        Assert.Contains("HTTP 404", result.Reasons.Single(r => r.Code == "policy-fetch").Message);
+    }
+
+    [Fact]
+    public void A_certificate_expiring_soon_is_a_warning_only()
+    {
+        var result = Evaluate(Live(Testing, p => p with { DaysUntilExpiry = 5 }), Clean());
+        Assert.Equal(Verdict.Ready, result.Verdict);
+        var expiring = result.Reasons.Where(r => r.Code == "certificate-expiring").ToList();
+        Assert.Equal(["mx1.example.com", "b1.backup.example.com"], expiring.Select(r => r.Evidence["mx"]));
+        Assert.All(expiring, r => Assert.Equal(Severity.Warning, r.Severity));
+    }
+
+    [Fact]
+    public void Enforce_is_kept_while_it_holds_and_rolled_back_when_failures_rise()
+    {
+        Assert.Equal(Verdict.Keep, Evaluate(Live(Enforce), Clean(Enforce)).Verdict);
+
+        var rising = Clean(Enforce).Append(Day(1, "Google Inc.", 0, Enforce, "sts", ("certificate-expired", "mx1.example.com", 30)));
+        var result = Evaluate(Live(Enforce), rising);
+        Assert.Equal(Verdict.RollBack, result.Verdict);
+        Assert.Equal("failures-rising", result.Reasons[0].Code);
+        Assert.Equal("version: STSv1\nmode: testing\nmx: mx1.example.com\nmx: *.backup.example.com\nmax_age: 604800\n", result.NextPolicyText);
+
+        Assert.Equal(Verdict.RollBack, Evaluate(Live(Enforce, p => p with { DaysUntilExpiry = -1 }), Clean(Enforce)).Verdict);
+        Assert.Contains("no-recent-reports", Codes(Evaluate(Live(Enforce), [])));
+        Assert.Equal(Verdict.Keep, Evaluate(Live(Enforce), []).Verdict);
+    }
+
+    [Fact]
+    public void The_same_inputs_give_the_same_verdict()
+    {
+        var reports = Clean().Append(Day(3, "Google Inc.", 40, null, "sts", ("certificate-expired", "mx1.example.com", 1)));
+        var a = Evaluate(Live(Testing), reports);
+        var b = Evaluate(Live(Testing), reports.Reverse());
+        Assert.Equal(a.Verdict, b.Verdict);
+        Assert.Equal(a.Reasons.Select(r => (r.Code, r.Message, string.Join(";", r.Evidence.OrderBy(e => e.Key)))),
+                     b.Reasons.Select(r => (r.Code, r.Message, string.Join(";", r.Evidence.OrderBy(e => e.Key)))));
+    }
+}
+
+public class RecordTests
+{
+    [Theory]
+    [InlineData(new[] { "v=STSv1; id=20261101T000000;" }, "20261101T000000", null)]
+    [InlineData(new[] { "v=STSv1;id=abc123", "google-site-verification=x" }, "abc123", null)]
+    [InlineData(new[] { "v=STSv1; id=abc; ext=1" }, "abc", null)]
+    [InlineData(new string[0], null, "no TXT record")]
+    [InlineData(new[] { "v=STSv1; id=a", "v=STSv1; id=b" }, null, "2 TXT records")]
+    [InlineData(new[] { "v=STSv1; id=not-alnum" }, null, "letters and digits")]
+    [InlineData(new[] { "v=STSv1; id=123456789012345678901234567890123" }, null, "letters and digits")]
+    [InlineData(new[] { "v=STSv1;" }, null, "no id")]
+    public void Sts_records_are_read_as_rfc_8461_says(string[] txt, string? id, string? error)
+    {
+        var result = StsRecord.Parse(txt);
+        Assert.Equal(id, result.Record?.Id);
+        if (error is not null)
+        {
+            Assert.Contains(error, result.Error);
+        }
+    }
+
+    [Fact]
+    public void Tlsrpt_records_list_their_rua_uris()
+    {
+        var result = TlsRptRecord.Parse(["v=TLSRPTv1; rua=mailto:tlsrpt@example.com,https://reports.example.com/v1/tlsrpt"]);
+        Assert.Equal(["mailto:tlsrpt@example.com", "https://reports.example.com/v1/tlsrpt"], result.Record!.Rua.Select(u => u.OriginalString));
+        Assert.Contains("2 TXT records", TlsRptRecord.Parse(["v=TLSRPTv1; rua=mailto:a@example.com", "v=TLSRPTv1; rua=mailto:b@example.com"]).Error);
+        Assert.Contains("no mailto: or https:", TlsRptRecord.Parse(["v=TLSRPTv1; rua=http://insecure.example.com"]).Error);
+    }
+}

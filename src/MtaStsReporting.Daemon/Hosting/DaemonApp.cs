@@ -24,6 +24,11 @@ public static class DaemonApp
             return await ImportAsync(args[1..]);
         }
 
+        if (args.Length > 0 && args[0] is "readiness" or "check")
+        {
+            return await Readiness.ReadinessCommands.RunAsync(args[0], args[1..], Console.Out, Console.Error);
+        }
+
         RunningDaemon daemon;
         try
         {
@@ -83,6 +88,8 @@ public static class DaemonApp
         _ = services.GetRequiredService<IOptions<RelayOptions>>().Value;
         _ = services.GetRequiredService<IOptions<IngestionOptions>>().Value;
         _ = services.GetRequiredService<IOptions<DnsOptions>>().Value;
+        _ = services.GetRequiredService<IOptions<CheckOptions>>().Value;
+        _ = services.GetRequiredService<IOptions<Domain.Readiness.ReadinessRules>>().Value;
     }
 
     /// <summary>Builds the host, validates settings, opens the store and starts listening.</summary>
@@ -117,6 +124,7 @@ public static class DaemonApp
             app.MapGrpcService<RelayOutcomesService>();
             app.MapGrpcService<ReportImportService>();
             app.MapGrpcService<Queries.QueryService>();
+            app.MapGrpcService<Readiness.ReadinessService>();
             app.MapGrpcHealthChecksService();
             app.MapGrpcReflectionService();
             app.MapReportUpload(listeners);
@@ -213,6 +221,16 @@ public static class DaemonApp
         }
 
         services.AddSingleton(sp => new Queries.ReportingQueries(sp.GetRequiredService<RelayOutcomeStore>().ConnectionString));
+        services.AddOptions<CheckOptions>().Bind(configuration.GetSection(CheckOptions.Section), o => o.ErrorOnUnknownConfiguration = true);
+        services.AddOptions<Domain.Readiness.ReadinessRules>().Bind(configuration.GetSection("Readiness"), o => o.ErrorOnUnknownConfiguration = true);
+        services.AddSingleton<IValidateOptions<CheckOptions>, CheckOptionsValidator>();
+        services.AddSingleton<IValidateOptions<Domain.Readiness.ReadinessRules>, ReadinessRulesValidator>();
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<Domain.Readiness.ReadinessRules>>().Value);
+        services.AddSingleton(sp => new Readiness.LiveChecker(
+            sp.GetRequiredService<ILookupClient>(),
+            sp.GetRequiredService<IOptions<CheckOptions>>().Value,
+            Readiness.CertificateChecker.FromFiles(sp.GetRequiredService<IOptions<CheckOptions>>().Value.TrustedCaFiles),
+            sp.GetRequiredService<TimeProvider>()));
         services.AddGrpc(o => o.MaxReceiveMessageSize = 16 * 1024 * 1024).AddJsonTranscoding();
         services.AddGrpcReflection();
         return services;

@@ -325,3 +325,88 @@ public sealed class HttpsIngestionOptions
     /// <summary>PEM private key for an https URL.</summary>
     public string? KeyFile { get; set; }
 }
+
+/// <summary>The live check of a domain (DNS, policy fetch, MX probes). Section <c>Check</c>.</summary>
+public sealed class CheckOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string Section = "Check";
+
+    /// <summary>Port of the policy host (RFC 8461 §3.3: HTTPS, 443); changed only for tests.</summary>
+    public int PolicyPort { get; set; } = 443;
+
+    /// <summary>Port of the MX hosts' SMTP service (25); changed only for tests.</summary>
+    public int SmtpPort { get; set; } = 25;
+
+    /// <summary>Time allowed for the policy fetch (RFC 8461 §3.3 suggests about a minute).</summary>
+    public TimeSpan PolicyTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Time allowed for each MX probe.</summary>
+    public TimeSpan SmtpTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>PEM files of CA certificates trusted besides the system's (a private PKI, tests).</summary>
+    public List<string> TrustedCaFiles { get; set; } = [];
+}
+
+/// <summary>Checks <see cref="CheckOptions"/> at start.</summary>
+internal sealed class CheckOptionsValidator : IValidateOptions<CheckOptions>
+{
+    public ValidateOptionsResult Validate(string? name, CheckOptions options)
+    {
+        var errors = new List<string>();
+        if (options.PolicyPort is < 1 or > 65535)
+        {
+            errors.Add($"Check:PolicyPort must be between 1 and 65535 (got {options.PolicyPort}).");
+        }
+
+        if (options.SmtpPort is < 1 or > 65535)
+        {
+            errors.Add($"Check:SmtpPort must be between 1 and 65535 (got {options.SmtpPort}).");
+        }
+
+        if (options.PolicyTimeout <= TimeSpan.Zero || options.SmtpTimeout <= TimeSpan.Zero)
+        {
+            errors.Add("Check:PolicyTimeout and Check:SmtpTimeout must be positive.");
+        }
+
+        for (var i = 0; i < options.TrustedCaFiles.Count; i++)
+        {
+            if (!File.Exists(options.TrustedCaFiles[i]))
+            {
+                errors.Add($"Check:TrustedCaFiles:{i} '{options.TrustedCaFiles[i]}' does not exist.");
+            }
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}
+
+/// <summary>Checks the readiness thresholds at start.</summary>
+internal sealed class ReadinessRulesValidator : IValidateOptions<MtaStsReporting.Domain.Readiness.ReadinessRules>
+{
+    public ValidateOptionsResult Validate(string? name, MtaStsReporting.Domain.Readiness.ReadinessRules options)
+    {
+        var errors = new List<string>();
+        if (options.ObservationDays is < 1 or > 365)
+        {
+            errors.Add($"Readiness:ObservationDays must be between 1 and 365 (got {options.ObservationDays}).");
+        }
+
+        if (options.RecentDays is < 1 or > 90)
+        {
+            errors.Add($"Readiness:RecentDays must be between 1 and 90 (got {options.RecentDays}).");
+        }
+
+        if (options.MinReporters < 0 || options.MinSessions < 0 || options.MaxEnforceBlockingFailures < 0 || options.MaxPolicyFetchFailures < 0)
+        {
+            errors.Add("Readiness:MinReporters, MinSessions, MaxEnforceBlockingFailures and MaxPolicyFetchFailures must not be negative.");
+        }
+
+        if (options.RollBackFailureRate is < 0 or > 1)
+        {
+            errors.Add($"Readiness:RollBackFailureRate must be between 0 and 1 (got {options.RollBackFailureRate}).");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

@@ -313,6 +313,61 @@ public sealed class ReportingQueries(string connectionString)
         return report;
     }
 
+    /// <summary>
+    /// What reporters said about a domain per day, reporter and policy, with failures per
+    /// result type and per MX host: the evidence the readiness rules read.
+    /// </summary>
+    public async Task<List<Domain.Readiness.ReportDay>> ReportDaysAsync(string domain, Days days, CancellationToken cancellationToken)
+    {
+        await using var c = await OpenAsync(cancellationToken);
+        var failures = new Dictionary<(string Day, string Org, string Key), (Dictionary<string, long> ByType, Dictionary<string, long> ByMx)>();
+        await using (var command = Scalar(c,
+            """
+            SELECT day, organization_name, policy_key, result_type, COALESCE(receiving_mx_hostname, ''), SUM(failed_session_count)
+            FROM inbound_daily_failures WHERE policy_domain = $d AND day BETWEEN $from AND $to
+            GROUP BY day, organization_name, policy_key, result_type, receiving_mx_hostname
+            """,
+            ("$d", domain), ("$from", days.From), ("$to", days.To)))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var key = (reader.GetString(0), reader.GetString(1), reader.GetString(2));
+                if (!failures.TryGetValue(key, out var maps))
+                {
+                    failures[key] = maps = (new Dictionary<string, long>(), new Dictionary<string, long>());
+                }
+
+                var count = reader.GetInt64(5);
+                maps.ByType[reader.GetString(3)] = maps.ByType.GetValueOrDefault(reader.GetString(3)) + count;
+                maps.ByMx[reader.GetString(4)] = maps.ByMx.GetValueOrDefault(reader.GetString(4)) + count;
+            }
+        }
+
+        var result = new List<Domain.Readiness.ReportDay>();
+        await using (var command = Scalar(c,
+            """
+            SELECT c.day, c.organization_name, c.policy_key, p.policy_type, p.policy_strings, c.success_count, c.failure_count
+            FROM inbound_daily_counts c JOIN policies p ON p.policy_key = c.policy_key
+            WHERE c.policy_domain = $d AND c.day BETWEEN $from AND $to
+            ORDER BY c.day, c.organization_name, c.policy_key
+            """,
+            ("$d", domain), ("$from", days.From), ("$to", days.To)))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var maps = failures.GetValueOrDefault((reader.GetString(0), reader.GetString(1), reader.GetString(2)));
+                result.Add(new Domain.Readiness.ReportDay(
+                    DateOnly.ParseExact(reader.GetString(0), "yyyy-MM-dd", CultureInfo.InvariantCulture), reader.GetString(1), reader.GetString(3),
+                    Strings(reader.GetString(4)), reader.GetInt64(5), reader.GetInt64(6),
+                    maps.ByType ?? new Dictionary<string, long>(), maps.ByMx ?? new Dictionary<string, long>()));
+            }
+        }
+
+        return result;
+    }
+
     private const string HeaderColumns =
         "r.id, r.organization_name, r.report_id, r.start_datetime, r.end_datetime, r.success_count, r.failure_count, r.flags, r.source_kind, r.source_name, " +
         "r.message_id, r.dkim_result, r.dkim_domain, r.received_at, NULL";

@@ -24,8 +24,11 @@ public sealed class DnsServer : IAsyncDisposable
     /// <summary>The daemon setting that points its resolver here.</summary>
     public string ServerArg => $"--Dns:Servers:0=127.0.0.1:{Port}";
 
-    /// <summary>Starts dnsmasq serving TXT records (long values are split into 255-octet strings).</summary>
-    public static async Task<DnsServer> StartAsync(IReadOnlyDictionary<string, string> txtRecords)
+    /// <summary>
+    /// Starts dnsmasq serving TXT records (long values are split into 255-octet strings) and any
+    /// other dnsmasq lines (<c>mx-host=</c>, <c>host-record=</c>, …).
+    /// </summary>
+    public static async Task<DnsServer> StartAsync(IReadOnlyDictionary<string, string> txtRecords, IEnumerable<string>? otherLines = null)
     {
         if (!File.Exists(Binary))
         {
@@ -44,6 +47,7 @@ public sealed class DnsServer : IAsyncDisposable
             lines.Add($"txt-record={name},{string.Join(',', chunks)}");
         }
 
+        lines.AddRange(otherLines ?? []);
         var conf = Path.Combine(dir.Path, "dnsmasq.conf");
         await File.WriteAllLinesAsync(conf, lines);
         var start = new ProcessStartInfo(Binary) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };

@@ -1,0 +1,56 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+
+namespace MtaStsReporting.Daemon.Tests.Support;
+
+/// <summary>A certificate authority of the test's own, and certificates it issues.</summary>
+public sealed class TestPki : IDisposable
+{
+    private readonly RSA _caKey = RSA.Create(2048);
+
+    public TestPki()
+    {
+        var request = new CertificateRequest("CN=MtaStsReporting Test CA", _caKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
+        Authority = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddYears(-1), DateTimeOffset.UtcNow.AddYears(5));
+    }
+
+    public X509Certificate2 Authority { get; }
+
+    /// <summary>Writes the CA certificate as PEM, for <c>Check:TrustedCaFiles</c>.</summary>
+    public string WriteAuthorityPem(string directory)
+    {
+        var path = Path.Combine(directory, "test-ca.pem");
+        File.WriteAllText(path, Authority.ExportCertificatePem());
+        return path;
+    }
+
+    /// <summary>A server certificate for the names, valid between the given times, with its private key.</summary>
+    public X509Certificate2 Issue(IEnumerable<string> names, DateTimeOffset notBefore, DateTimeOffset notAfter)
+    {
+        using var key = RSA.Create(2048);
+        var list = names.ToList();
+        var request = new CertificateRequest($"CN={list[0]}", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var san = new SubjectAlternativeNameBuilder();
+        list.ForEach(san.AddDnsName);
+        request.CertificateExtensions.Add(san.Build());
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, false));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(Authority, true, false));
+        var serial = RandomNumberGenerator.GetBytes(12);
+        using var issued = request.Create(Authority, notBefore, notAfter, serial);
+        using var withKey = issued.CopyWithPrivateKey(key);
+        // Through PKCS#12 so that the TLS stack on Linux can use the key.
+        return X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null);
+    }
+
+    public X509Certificate2 Issue(params string[] names) => Issue(names, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(90));
+
+    public void Dispose()
+    {
+        Authority.Dispose();
+        _caKey.Dispose();
+    }
+}

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Sockets;
 using DnsClient;
 using MailKit.Net.Smtp;
@@ -49,7 +48,7 @@ public sealed class LiveChecker(ILookupClient dns, CheckOptions options, Certifi
 
         var mx = await MxAsync(d, cancellationToken);
         items.Add(new CheckItem("mx", d, string.Join(",", mx), mx.Count == 0 ? Severity.Blocking : Severity.Info,
-            mx.Count == 0 ? "No MX records." : $"{mx.Count} MX hosts."));
+            mx.Count == 0 ? "No MX records." : $"MX hosts: {mx.Count}."));
 
         var (policy, text, policyError) = await FetchPolicyAsync(d, items, cancellationToken);
         var probes = new List<MxProbe>();
@@ -177,7 +176,7 @@ public sealed class LiveChecker(ILookupClient dns, CheckOptions options, Certifi
         catch (Exception ex) when (ex is IOException or SocketException or SmtpProtocolException or SmtpCommandException or SslHandshakeException or OperationCanceledException or InvalidOperationException)
         {
             return verdict is null
-                ? new MxProbe(host, false, false, false, null, "no STARTTLS session: " + Innermost(ex))
+                ? new MxProbe(host, false, false, false, null, "unreachable or no TLS: " + Innermost(ex))
                 : Probe(host, verdict, Innermost(ex));
         }
 

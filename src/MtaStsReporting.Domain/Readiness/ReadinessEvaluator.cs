@@ -147,14 +147,14 @@ public static class ReadinessEvaluator
         foreach (var p in live.Probes)
         {
             // Expiry first: an expired certificate also fails chain validation, and "expired" is the useful word.
-            var problem = !p.StartTls ? ("starttls-missing", "does not offer STARTTLS")
+            var problem = !p.StartTls ? ("starttls-missing", "gives no STARTTLS session")
                 : p.DaysUntilExpiry is < 0 ? ("certificate-expired", "presents an expired certificate")
                 : !p.NameMatches ? ("certificate-name", "presents a certificate for another name")
                 : !p.CertificateTrusted ? ("certificate-not-trusted", "presents a certificate that does not validate")
                 : ((string, string)?)null;
             if (problem is { } found)
             {
-                reasons.Add(new Reason(found.Item1, Severity.Blocking, $"{p.Host} {found.Item2}{(p.Error is null ? string.Empty : ": " + p.Error)}.", Ev(("mx", p.Host))));
+                reasons.Add(new Reason(found.Item1, Severity.Blocking, $"{p.Host} {found.Item2}{(p.Error is null ? string.Empty : ": " + p.Error.TrimEnd('.'))}.", Ev(("mx", p.Host))));
             }
             else if (p.DaysUntilExpiry is { } days && days < rules.MinCertificateDaysLeft)
             {

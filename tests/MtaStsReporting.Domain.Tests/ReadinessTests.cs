@@ -77,6 +77,28 @@ public class ReadinessTests
     }
 
     [Fact]
+    public void Reporters_still_on_an_old_policy_point_at_an_unchanged_id()
+    {
+        // Google switched to the new policy; on the latest day Microsoft still applies the old one.
+        var reports = Clean().Where(r => r.Organization == "Google Inc.")
+            .Concat(Enumerable.Range(1, 28).Select(d => Day(d, "Microsoft Corporation", 50, OldTesting)));
+        var result = Evaluate(Live(Testing), reports);
+
+        Assert.Equal(Verdict.InsufficientData, result.Verdict);
+        var stale = result.Reasons.Single(r => r.Code == "reporters-see-old-policy");
+        Assert.Equal(("Microsoft Corporation", "20261101T000000"), (stale.Evidence["reporters"], stale.Evidence["txt-id"]));
+    }
+
+    [Fact]
+    public void A_high_failure_rate_of_other_kinds_is_a_warning()
+    {
+        var reports = Clean().Append(Day(2, "Google Inc.", 0, null, "sts", ("dnssec-invalid", "mx1.example.com", 200)));
+        var result = Evaluate(Live(Testing), reports);
+        Assert.Equal(Verdict.Ready, result.Verdict);
+        Assert.Equal(Severity.Warning, result.Reasons.Single(r => r.Code == "failure-rate").Severity);
+    }
+
+    [Fact]
     public void Failures_enforce_would_turn_into_undelivered_mail_make_it_not_ready_with_evidence()
     {
         var reports = Clean().Append(Day(3, "Google Inc.", 40, null, "sts", ("certificate-expired", "b1.backup.example.com", 7), ("starttls-not-supported", "mx1.example.com", 2)));

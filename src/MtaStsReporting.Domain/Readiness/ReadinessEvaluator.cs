@@ -45,10 +45,10 @@ public static class ReadinessEvaluator
             return Result(Verdict.NotReady, policy.Mode, reasons, null, null);
         }
 
-        return EvaluateTesting(policy, reports, rules, today, now, reasons);
+        return EvaluateTesting(live, policy, reports, rules, today, now, reasons);
     }
 
-    private static ReadinessResult EvaluateTesting(StsPolicy policy, IReadOnlyList<ReportDay> reports, ReadinessRules rules, DateOnly today, DateTimeOffset now, List<Reason> reasons)
+    private static ReadinessResult EvaluateTesting(LiveFindings live, StsPolicy policy, IReadOnlyList<ReportDay> reports, ReadinessRules rules, DateOnly today, DateTimeOffset now, List<Reason> reasons)
     {
         var windowStart = today.AddDays(-rules.ObservationDays);
         var window = reports.Where(r => r.Day >= windowStart && r.Day < today).ToList();
@@ -61,6 +61,17 @@ public static class ReadinessEvaluator
             reasons.Add(new Reason("policy-changed", Severity.Info,
                 "Reporters saw another policy during the window; only reports of the current policy count.",
                 Ev(("other-policy-days", string.Join(",", otherPolicies.Select(r => Day(r.Day)).Distinct().Order(StringComparer.Ordinal))))));
+        }
+
+        // RFC 8461 §3.1: senders refetch only when the _mta-sts id changes (or max_age runs out).
+        // Reporters still applying an older policy on the latest day suggest the id was not changed.
+        var lastStsDay = window.Where(r => r.PolicyType == "sts" && r.PolicyStrings.Count > 0).Select(r => r.Day).DefaultIfEmpty().Max();
+        var staleReporters = otherPolicies.Where(r => r.Day == lastStsDay).Select(r => r.Organization).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        if (otherPolicies.Count > 0 && staleReporters.Count > 0)
+        {
+            reasons.Add(new Reason("reporters-see-old-policy", Severity.Insufficient,
+                $"On {Day(lastStsDay)} reporters still applied another policy than the one published; senders refetch only when the _mta-sts id changes: check that it changed with the policy.",
+                Ev(("reporters", string.Join(",", staleReporters)), ("txt-id", live.Record?.Id ?? "none"))));
         }
 
         var firstDay = current.Count == 0 ? (DateOnly?)null : current.Min(r => r.Day);
@@ -83,6 +94,14 @@ public static class ReadinessEvaluator
         }
 
         var sessions = current.Sum(r => r.Successes + r.Failures);
+        var failed = current.Sum(r => r.Failures);
+        if (sessions > 0 && (double)failed / sessions > rules.MaxFailureRate)
+        {
+            reasons.Add(new Reason("failure-rate", Severity.Warning,
+                $"{failed} of {sessions} sessions failed ({(double)failed / sessions:P2}, above {rules.MaxFailureRate:P2}).",
+                Ev(("failures", failed.ToString(CultureInfo.InvariantCulture)), ("sessions", sessions.ToString(CultureInfo.InvariantCulture)))));
+        }
+
         if (sessions < rules.MinSessions)
         {
             reasons.Add(new Reason("sessions", Severity.Insufficient,

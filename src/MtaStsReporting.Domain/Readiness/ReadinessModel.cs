@@ -59,6 +59,9 @@ public sealed record ReadinessRules
     /// <summary>Sessions that enforce would have refused (certificate-*, starttls-not-supported, validation-failure) allowed in testing.</summary>
     public long MaxEnforceBlockingFailures { get; set; }
 
+    /// <summary>Share of failed sessions (any result type) under the current policy above which a warning is given.</summary>
+    public double MaxFailureRate { get; set; } = 0.01;
+
     /// <summary>Policy fetch failures (sts-*) allowed in the observation period.</summary>
     public long MaxPolicyFetchFailures { get; set; }
 

@@ -40,6 +40,9 @@ public sealed class ReportingDbContext(DbContextOptions<ReportingDbContext> opti
     /// <summary>Inbound failure details per day.</summary>
     public DbSet<InboundDailyFailureRow> InboundDailyFailures => Set<InboundDailyFailureRow>();
 
+    /// <summary>API keys.</summary>
+    public DbSet<ApiKeyRow> ApiKeys => Set<ApiKeyRow>();
+
     /// <summary>Refused inbound input.</summary>
     public DbSet<ReportRejectionRow> ReportRejections => Set<ReportRejectionRow>();
 
@@ -67,6 +70,14 @@ public sealed class ReportingDbContext(DbContextOptions<ReportingDbContext> opti
         });
 
         modelBuilder.Entity<TlsReportFailureRow>(e => e.ToTable("tlsrpt_failure_details"));
+
+        modelBuilder.Entity<ApiKeyRow>(e =>
+        {
+            e.ToTable("api_keys");
+            e.HasKey(x => x.Id);
+            e.Property(x => x.CreatedAt).HasConversion(UnixMs.Converter);
+            e.Property(x => x.RevokedAt).HasConversion(UnixMs.NullableConverter);
+        });
 
         modelBuilder.Entity<InboundDailyCountRow>(e =>
         {
@@ -161,4 +172,7 @@ internal static class UnixMs
 {
     public static readonly Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<DateTimeOffset, long> Converter =
         new(v => v.ToUnixTimeMilliseconds(), v => DateTimeOffset.FromUnixTimeMilliseconds(v));
+
+    public static readonly Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<DateTimeOffset?, long?> NullableConverter =
+        new(v => v.HasValue ? v.Value.ToUnixTimeMilliseconds() : null, v => v.HasValue ? DateTimeOffset.FromUnixTimeMilliseconds(v.Value) : null);
 }

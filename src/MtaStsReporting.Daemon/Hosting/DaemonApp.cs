@@ -7,6 +7,8 @@ using MtaStsReporting.Daemon.Relay;
 using MtaStsReporting.Daemon.Storage;
 using MtaStsReporting.Persistence;
 using MtaStsReporting.Persistence.Reports;
+using MtaStsReporting.Persistence.Security;
+using MtaStsReporting.Daemon.Security;
 
 namespace MtaStsReporting.Daemon.Hosting;
 
@@ -22,6 +24,11 @@ public static class DaemonApp
         if (args.Length > 0 && args[0] == "import")
         {
             return await ImportAsync(args[1..]);
+        }
+
+        if (args.Length > 0 && args[0] == "keys")
+        {
+            return await KeysAsync(args[1..]);
         }
 
         if (args.Length > 0 && args[0] is "readiness" or "check")
@@ -52,17 +59,53 @@ public static class DaemonApp
     /// <c>import PATH... [--Setting=value...]</c>: imports files into the configured store without
     /// starting the listener. Arguments starting with <c>--</c> are settings, the others paths.
     /// </summary>
-    private static async Task<int> ImportAsync(string[] args)
+    private static Task<int> ImportAsync(string[] args) => RunOfflineAsync(
+        [.. args.Where(a => a.StartsWith("--", StringComparison.Ordinal))],
+        [.. args.Where(a => !a.StartsWith("--", StringComparison.Ordinal))],
+        "usage: mtasts-reporting import PATH... [--Storage:DataDirectory=DIR]",
+        (services, words) => new ImportCommand(services.GetRequiredService<ReportIngestor>(), Console.Out).RunAsync(words, CancellationToken.None));
+
+    /// <summary><c>keys create|list|revoke …</c> on the configured store.</summary>
+    private static Task<int> KeysAsync(string[] args)
     {
-        var paths = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToList();
-        if (paths.Count == 0)
+        // Options of the keys command itself (--role, --name) are words, not settings.
+        var words = new List<string>();
+        var settings = new List<string>();
+        for (var i = 0; i < args.Length; i++)
         {
-            await Console.Error.WriteLineAsync("usage: mtasts-reporting import PATH... [--Storage:DataDirectory=DIR]");
+            if (args[i] is "--role" or "--name" && i + 1 < args.Length)
+            {
+                words.Add(args[i]);
+                words.Add(args[++i]);
+            }
+            else if (args[i].StartsWith("--", StringComparison.Ordinal))
+            {
+                settings.Add(args[i]);
+            }
+            else
+            {
+                words.Add(args[i]);
+            }
+        }
+
+        return RunOfflineAsync(settings, words, "usage: mtasts-reporting keys create --role relay|reader|admin --name NAME | keys list | keys revoke ID",
+            (services, rest) => KeyCommands.RunAsync(services.GetRequiredService<ApiKeyStore>(), [.. rest], Console.Out, Console.Error));
+    }
+
+    /// <summary>
+    /// Runs a command against the configured store without starting listeners or workers:
+    /// settings are checked and migrations applied first, as at start.
+    /// </summary>
+    private static async Task<int> RunOfflineAsync(List<string> settings, List<string> words, string usage, Func<IServiceProvider, List<string>, Task<int>> command)
+    {
+        if (words.Count == 0)
+        {
+            await Console.Error.WriteLineAsync(usage);
             return 2;
         }
 
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [.. args.Where(a => a.StartsWith("--", StringComparison.Ordinal))], ContentRootPath = AppContext.BaseDirectory });
-        // Standard output carries the JSON lines; logs (warnings and worse) go to standard error.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [.. settings], ContentRootPath = AppContext.BaseDirectory });
+        // Standard output carries the command's answer; logs (warnings and worse) go to standard error.
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Logging:LogLevel:Default"] = "Warning" });
         builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.Services.AddDaemonServices(builder.Configuration);
@@ -78,7 +121,7 @@ public static class DaemonApp
             return 2;
         }
 
-        return await new ImportCommand(app.Services.GetRequiredService<ReportIngestor>(), Console.Out).RunAsync(paths, CancellationToken.None);
+        return await command(app.Services, words);
     }
 
     private static void ValidateSettings(IServiceProvider services)
@@ -89,6 +132,7 @@ public static class DaemonApp
         _ = services.GetRequiredService<IOptions<IngestionOptions>>().Value;
         _ = services.GetRequiredService<IOptions<DnsOptions>>().Value;
         _ = services.GetRequiredService<IOptions<CheckOptions>>().Value;
+        _ = services.GetRequiredService<IOptions<Security.SecurityOptions>>().Value;
         _ = services.GetRequiredService<IOptions<Domain.Readiness.ReadinessRules>>().Value;
     }
 
@@ -231,7 +275,15 @@ public static class DaemonApp
             sp.GetRequiredService<IOptions<CheckOptions>>().Value,
             Readiness.CertificateChecker.FromFiles(sp.GetRequiredService<IOptions<CheckOptions>>().Value.TrustedCaFiles),
             sp.GetRequiredService<TimeProvider>()));
-        services.AddGrpc(o => o.MaxReceiveMessageSize = 16 * 1024 * 1024).AddJsonTranscoding();
+        services.AddOptions<Security.SecurityOptions>().Bind(configuration.GetSection(Security.SecurityOptions.Section), o => o.ErrorOnUnknownConfiguration = true);
+        services.AddSingleton(sp => new Persistence.Security.ApiKeyStore(sp.GetRequiredService<RelayOutcomeStore>().ConnectionString, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new Security.AuthorizationInterceptor(
+            sp.GetRequiredService<IOptions<Security.SecurityOptions>>().Value, sp.GetRequiredService<Persistence.Security.ApiKeyStore>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddGrpc(o =>
+        {
+            o.MaxReceiveMessageSize = 16 * 1024 * 1024;
+            o.Interceptors.Add<Security.AuthorizationInterceptor>();
+        }).AddJsonTranscoding();
         services.AddGrpcReflection();
         return services;
     }

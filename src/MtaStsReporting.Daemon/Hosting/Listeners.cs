@@ -35,6 +35,16 @@ public sealed partial class Listeners
     /// <summary>Sets the listeners up from configuration; a bad URL throws a message naming the setting.</summary>
     public void Configure(KestrelServerOptions kestrel, string? urls, IConfiguration configuration)
     {
+        // Without keys every caller is an admin: only safe while nobody but this host can connect.
+        var open = !string.Equals(configuration["Security:Authentication"], "ApiKeys", StringComparison.OrdinalIgnoreCase);
+        void RequireLoopbackIfOpen(IPAddress? address, string setting, string url)
+        {
+            if (open && (address is null || !IPAddress.IsLoopback(address)))
+            {
+                throw new OptionsValidationFailure($"{setting}: '{url}' is not a loopback address; set Security:Authentication=ApiKeys (and create keys) before listening there.");
+            }
+        }
+
         urls = string.IsNullOrWhiteSpace(urls) ? "http://127.0.0.1:50051" : urls;
         foreach (var url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
@@ -44,6 +54,7 @@ public sealed partial class Listeners
                 throw new OptionsValidationFailure($"urls: '{url}': the gRPC listener speaks cleartext HTTP/2 (h2c); put TLS in front of it, or use http://.");
             }
 
+            RequireLoopbackIfOpen(address, "urls (Grpc:Urls)", url);
             _grpc.Add(Listen(kestrel, address, port, l => l.Protocols = HttpProtocols.Http2));
         }
 
@@ -58,6 +69,7 @@ public sealed partial class Listeners
                 throw new OptionsValidationFailure($"HttpApi:Url: '{httpApi}' must be http://; put TLS in front of it.");
             }
 
+            RequireLoopbackIfOpen(address, "HttpApi:Url", httpApi);
             _http = Listen(kestrel, address, port, l => l.Protocols = HttpProtocols.Http1);
         }
 

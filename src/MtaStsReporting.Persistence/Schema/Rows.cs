@@ -210,3 +210,25 @@ public sealed class InboundDailyFailureRow
     /// <summary>Sum of failed-session-count.</summary>
     public long FailedSessionCount { get; set; }
 }
+
+/// <summary>An API key: its id, name, role and the hash of its secret.</summary>
+public sealed class ApiKeyRow
+{
+    /// <summary>Public part of the key.</summary>
+    public required string Id { get; set; }
+
+    /// <summary>What it is for, e.g. the relay's host name.</summary>
+    public required string Name { get; set; }
+
+    /// <summary>1 relay, 2 reader, 3 admin.</summary>
+    public int Role { get; set; }
+
+    /// <summary>SHA-256 of the secret, hex.</summary>
+    public required string SecretHash { get; set; }
+
+    /// <summary>When it was created.</summary>
+    public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>When it was revoked.</summary>
+    public DateTimeOffset? RevokedAt { get; set; }
+}

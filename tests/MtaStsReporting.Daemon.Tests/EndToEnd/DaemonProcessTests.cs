@@ -62,6 +62,34 @@ public sealed class DaemonProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task Without_keys_the_daemon_listens_only_on_loopback()
+    {
+        var (exitCode, output) = await DaemonProcess.RunToExitAsync(_cwd.Path, "--urls", "http://0.0.0.0:0", "--HttpApi:Url=http://127.0.0.1:0");
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("Security:Authentication=ApiKeys", output);
+    }
+
+    [Fact]
+    public async Task Keys_are_created_listed_and_revoked_with_commands()
+    {
+        var (created, createdOut) = await DaemonProcess.RunToExitAsync(_cwd.Path, "keys", "create", "--role", "relay", "--name", "relay1.example.net");
+        Assert.Equal(0, created);
+        var key = System.Text.Json.JsonDocument.Parse(createdOut.Split('\n').First(l => l.StartsWith('{'))).RootElement;
+        Assert.Equal("relay", key.GetProperty("role").GetString());
+        Assert.StartsWith("msr_" + key.GetProperty("id").GetString() + "_", key.GetProperty("key").GetString());
+
+        var (_, listed) = await DaemonProcess.RunToExitAsync(_cwd.Path, "keys", "list");
+        Assert.Contains("relay1.example.net", listed);
+        Assert.DoesNotContain(key.GetProperty("key").GetString()!, listed); // only the hash is stored
+
+        Assert.Equal(0, (await DaemonProcess.RunToExitAsync(_cwd.Path, "keys", "revoke", key.GetProperty("id").GetString()!)).ExitCode);
+        Assert.Equal(1, (await DaemonProcess.RunToExitAsync(_cwd.Path, "keys", "revoke", "nosuchkey")).ExitCode);
+        Assert.Equal(2, (await DaemonProcess.RunToExitAsync(_cwd.Path, "keys", "create", "--role", "god", "--name", "x")).ExitCode);
+        Assert.Contains("\"revokedAt\":\"", (await DaemonProcess.RunToExitAsync(_cwd.Path, "keys", "list")).Output);
+    }
+
+    [Fact]
     public async Task Settings_come_from_environment_variables_too()
     {
         var dataDir = Path.Combine(_cwd.Path, "elsewhere");

@@ -1,0 +1,180 @@
+using System.Collections.Concurrent;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using MtaStsReporting.Daemon.Hosting;
+using MtaStsReporting.Persistence.Security;
+
+namespace MtaStsReporting.Daemon.Security;
+
+/// <summary>How callers prove who they are. Section <c>Security</c>.</summary>
+public sealed class SecurityOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string Section = "Security";
+
+    /// <summary>
+    /// <c>None</c>: every caller is an admin; allowed only while every listener is on loopback
+    /// (the first-run default). <c>ApiKeys</c>: every call carries a key.
+    /// </summary>
+    public AuthenticationMode Authentication { get; set; } = AuthenticationMode.None;
+
+    /// <summary>How long a checked key is trusted before it is looked up again (a revocation takes at most this long).</summary>
+    public TimeSpan KeyCacheTime { get; set; } = TimeSpan.FromSeconds(10);
+}
+
+/// <summary>See <see cref="SecurityOptions.Authentication"/>.</summary>
+public enum AuthenticationMode
+{
+    /// <summary>No keys; loopback only.</summary>
+    None,
+
+    /// <summary>API keys in call metadata.</summary>
+    ApiKeys,
+}
+
+/// <summary>
+/// Lets every call through only with a key whose role allows it. The role each service needs:
+/// relays write outcomes; readers query and ask for readiness; admins do all that and import.
+/// Health and reflection are open, so that probes and generic tools work.
+/// </summary>
+public sealed class AuthorizationInterceptor(SecurityOptions options, ApiKeyStore keys, TimeProvider time) : Interceptor
+{
+    private readonly ConcurrentDictionary<string, (ApiKeyInfo? Key, DateTimeOffset Until)> _cache = new();
+
+    /// <summary>The roles allowed to call a service; null for open services.</summary>
+    public static IReadOnlySet<Role>? RolesFor(string method)
+    {
+        var service = method.TrimStart('/').Split('/')[0];
+        return service switch
+        {
+            "grpc.health.v1.Health" or "grpc.reflection.v1alpha.ServerReflection" or "grpc.reflection.v1.ServerReflection" => null,
+            "mtasts.reporting.v1.RelayOutcomes" => new HashSet<Role> { Role.Relay, Role.Admin },
+            "mtasts.reporting.v1.Query" or "mtasts.reporting.v1.Readiness" => new HashSet<Role> { Role.Reader, Role.Admin },
+            _ => new HashSet<Role> { Role.Admin }, // anything new is admin-only until decided otherwise
+        };
+    }
+
+    /// <inheritdoc />
+    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+    {
+        await AuthorizeAsync(context);
+        return await continuation(request, context);
+    }
+
+    /// <inheritdoc />
+    public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        await AuthorizeAsync(context);
+        return await continuation(requestStream, context);
+    }
+
+    /// <inheritdoc />
+    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        await AuthorizeAsync(context);
+        await continuation(request, responseStream, context);
+    }
+
+    /// <inheritdoc />
+    public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        await AuthorizeAsync(context);
+        await continuation(requestStream, responseStream, context);
+    }
+
+    private async Task AuthorizeAsync(ServerCallContext context)
+    {
+        var roles = RolesFor(context.Method);
+        if (roles is null || options.Authentication == AuthenticationMode.None)
+        {
+            return;
+        }
+
+        var presented = Presented(context.RequestHeaders);
+        if (presented is null)
+        {
+            throw new RpcException(new Status(StatusCode.Unauthenticated, "an API key is required: send it as 'authorization: Bearer <key>' or 'x-api-key: <key>'"));
+        }
+
+        var key = await LookupAsync(presented, context.CancellationToken)
+            ?? throw new RpcException(new Status(StatusCode.Unauthenticated, "the API key is unknown or revoked"));
+        if (!roles.Contains(key.Role))
+        {
+            throw new RpcException(new Status(StatusCode.PermissionDenied, $"key {key.Id} ({key.Role.ToString().ToLowerInvariant()}) may not call {context.Method}"));
+        }
+    }
+
+    private async Task<ApiKeyInfo?> LookupAsync(string presented, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        if (_cache.TryGetValue(presented, out var cached) && cached.Until > now)
+        {
+            return cached.Key;
+        }
+
+        var key = await keys.AuthenticateAsync(presented, cancellationToken);
+        if (_cache.Count > 10_000)
+        {
+            _cache.Clear(); // bounded: guessed keys must not fill memory
+        }
+
+        _cache[presented] = (key, now + options.KeyCacheTime);
+        return key;
+    }
+
+    private static string? Presented(Metadata headers)
+    {
+        var authorization = headers.GetValue("authorization");
+        if (authorization is not null && authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return authorization["Bearer ".Length..].Trim();
+        }
+
+        return headers.GetValue("x-api-key")?.Trim();
+    }
+}
+
+/// <summary><c>mtasts-reporting keys create|list|revoke</c>: key management on the configured store.</summary>
+public static class KeyCommands
+{
+    /// <summary>Runs a keys command; returns the exit code.</summary>
+    public static async Task<int> RunAsync(ApiKeyStore store, string[] args, TextWriter output, TextWriter error)
+    {
+        string? Option(string name)
+        {
+            var i = Array.IndexOf(args, name);
+            return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+        }
+
+        switch (args.FirstOrDefault())
+        {
+            case "create" when Enum.TryParse<Role>(Option("--role"), ignoreCase: true, out var role) && Enum.IsDefined(role) && Option("--name") is { Length: > 0 } name:
+                var (info, key) = await store.CreateAsync(name, role, CancellationToken.None);
+                await output.WriteLineAsync(System.Text.Json.JsonSerializer.Serialize(new { id = info.Id, name = info.Name, role = info.Role.ToString().ToLowerInvariant(), key }));
+                await error.WriteLineAsync("The key is shown once; only its hash is stored.");
+                return 0;
+            case "list":
+                foreach (var k in await store.ListAsync(CancellationToken.None))
+                {
+                    await output.WriteLineAsync(System.Text.Json.JsonSerializer.Serialize(new
+                    {
+                        id = k.Id, name = k.Name, role = k.Role.ToString().ToLowerInvariant(), createdAt = k.CreatedAt, revokedAt = k.RevokedAt,
+                    }));
+                }
+
+                return 0;
+            case "revoke" when args.Length == 2:
+                if (await store.RevokeAsync(args[1], CancellationToken.None))
+                {
+                    await output.WriteLineAsync($"revoked {args[1]}");
+                    return 0;
+                }
+
+                await error.WriteLineAsync($"no key {args[1]}");
+                return 1;
+            default:
+                await error.WriteLineAsync("usage: mtasts-reporting keys create --role relay|reader|admin --name NAME | keys list | keys revoke ID");
+                return 2;
+        }
+    }
+}

@@ -1,4 +1,7 @@
 using System.Net;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 using DnsClient;
 using Microsoft.Extensions.Options;
 using MtaStsReporting.Daemon.Ingestion;
@@ -172,6 +175,7 @@ public static class DaemonApp
             app.MapGrpcHealthChecksService();
             app.MapGrpcReflectionService();
             app.MapReportUpload(listeners);
+            app.MapPrometheusScrapingEndpoint("/metrics");
 
             await app.StartAsync(cancellationToken);
             listeners.OnStarted();
@@ -221,6 +225,17 @@ public static class DaemonApp
         services.AddSingleton<IValidateOptions<RelayOptions>, RelayOptionsValidator>();
 
         services.AddSingleton(TimeProvider.System);
+
+        // Metrics for Prometheus (/metrics on the HTTP API listener); traces to an OTLP collector
+        // when Telemetry:OtlpEndpoint is set.
+        services.AddSingleton<Observability.DaemonMetrics>();
+        var otel = services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService("mtasts-reporting"))
+            .WithMetrics(m => m.AddMeter(Observability.DaemonMetrics.MeterName).AddAspNetCoreInstrumentation().AddPrometheusExporter());
+        if (configuration["Telemetry:OtlpEndpoint"] is { Length: > 0 } otlp)
+        {
+            otel.WithTracing(t => t.AddAspNetCoreInstrumentation().AddOtlpExporter(o => o.Endpoint = new Uri(otlp)));
+        }
         services.AddSingleton<RelayOutcomeStore>();
         services.AddSingleton(sp => new RelayRequestReader(sp.GetRequiredService<IOptions<RelayOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
 
@@ -236,6 +251,7 @@ public static class DaemonApp
             sp.GetRequiredService<TlsReportStore>(),
             sp.GetRequiredService<IDkimChecker>(),
             sp.GetRequiredService<IOptions<IngestionOptions>>().Value,
+            sp.GetRequiredService<Observability.DaemonMetrics>(),
             sp.GetRequiredService<ILogger<ReportIngestor>>()));
 
         // One worker per configured mailbox; each reports its state to the health checks.
@@ -256,6 +272,7 @@ public static class DaemonApp
                 sp.GetRequiredService<ReportIngestor>(),
                 sp.GetRequiredService<MailboxStatusBoard>(),
                 sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<Observability.DaemonMetrics>(),
                 sp.GetRequiredService<ILogger<MailboxWorker>>()));
             health.Add(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckRegistration(
                 $"mailbox-{index}",

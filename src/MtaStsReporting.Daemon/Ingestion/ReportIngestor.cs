@@ -44,7 +44,7 @@ public sealed record IngestResult(InboundItem Item, string Status, TlsReport? Re
 /// The one path every inbound report takes, whatever brought it (IMAP, file, HTTPS, gRPC):
 /// read, check DKIM for mail, store with duplicate detection, record refusals with their reason.
 /// </summary>
-public sealed class ReportIngestor(ReportReader reader, TlsReportStore store, IDkimChecker dkim, IngestionOptions options, ILogger<ReportIngestor> logger)
+public sealed class ReportIngestor(ReportReader reader, TlsReportStore store, IDkimChecker dkim, IngestionOptions options, Observability.DaemonMetrics metrics, ILogger<ReportIngestor> logger)
 {
     /// <summary>The reader (and its limits).</summary>
     public ReportReader Reader => reader;
@@ -107,6 +107,7 @@ public sealed class ReportIngestor(ReportReader reader, TlsReportStore store, ID
 
         foreach (var r in results)
         {
+            metrics.Report(r.Status, r.Item.Source.Kind);
             if (r.Status is IngestStatus.Invalid or IngestStatus.NotAReport)
             {
                 IngestLog.Refused(logger, r.Item.Source.Kind, r.Item.Source.Name, r.Status, r.Error ?? string.Empty);
@@ -124,6 +125,7 @@ public sealed class ReportIngestor(ReportReader reader, TlsReportStore store, ID
     public async Task RejectAsync(ReportSource source, string status, string reason, CancellationToken cancellationToken)
     {
         IngestLog.Refused(logger, source.Kind, source.Name, status, reason);
+        metrics.Report(status, source.Kind);
         await store.SaveAsync([], [new Rejection(source, status, reason)], cancellationToken);
     }
 

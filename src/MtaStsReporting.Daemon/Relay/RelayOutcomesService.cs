@@ -12,7 +12,7 @@ namespace MtaStsReporting.Daemon.Relay;
 /// The relay API. Translates messages to domain outcomes (<see cref="RelayRequestReader"/>),
 /// hands them to the store, and turns outcomes into status codes: nothing else.
 /// </summary>
-public sealed class RelayOutcomesService(RelayRequestReader reader, RelayOutcomeStore store, IOptions<RelayOptions> options, ILogger<RelayOutcomesService> logger)
+public sealed class RelayOutcomesService(RelayRequestReader reader, RelayOutcomeStore store, IOptions<RelayOptions> options, Observability.DaemonMetrics metrics, ILogger<RelayOutcomesService> logger)
     : RelayOutcomes.RelayOutcomesBase
 {
     /// <inheritdoc />
@@ -99,6 +99,7 @@ public sealed class RelayOutcomesService(RelayRequestReader reader, RelayOutcome
         }
 
         var duplicate = result == BatchCommitResult.Duplicate;
+        metrics.RelayBatch(duplicate ? "duplicate" : "committed", delta.SessionCount);
         if (duplicate)
         {
             RelayLog.DuplicateBatch(logger, batchId);
@@ -114,6 +115,7 @@ public sealed class RelayOutcomesService(RelayRequestReader reader, RelayOutcome
 
     private RpcException Invalid(FieldError error)
     {
+        metrics.RelayBatch("rejected", 0);
         RelayLog.Rejected(logger, error.Field, error.Message);
         return new RpcException(new Status(StatusCode.InvalidArgument, error.ToString()));
     }

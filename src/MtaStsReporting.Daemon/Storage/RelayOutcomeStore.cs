@@ -10,7 +10,7 @@ namespace MtaStsReporting.Daemon.Storage;
 /// The daemon's handle on the store: opened (and migrated) before the listener starts, closed
 /// after it has stopped, so that every call the listener accepted is committed first.
 /// </summary>
-public sealed class RelayOutcomeStore(IOptions<StorageOptions> storage, IOptions<RelayOptions> relay, TimeProvider time, ILogger<RelayOutcomeStore> logger) : IAsyncDisposable
+public sealed class RelayOutcomeStore(IOptions<StorageOptions> storage, IOptions<RelayOptions> relay, TimeProvider time, Observability.DaemonMetrics metrics, ILogger<RelayOutcomeStore> logger) : IAsyncDisposable
 {
     private GroupCommitter? _committer;
     private volatile string? _lastError;
@@ -54,6 +54,7 @@ public sealed class RelayOutcomeStore(IOptions<StorageOptions> storage, IOptions
         catch (StoreUnavailableException ex)
         {
             _lastError = ex.Message;
+            metrics.GroupFailed();
             StoreLog.CommitFailed(logger, ex.InnerException!);
             throw;
         }
@@ -62,6 +63,7 @@ public sealed class RelayOutcomeStore(IOptions<StorageOptions> storage, IOptions
     private void OnCommit(GroupCommitStats stats)
     {
         _lastError = null;
+        metrics.GroupCommitted(stats.Batches, stats.Elapsed);
         StoreLog.GroupCommitted(logger, stats.Batches, stats.Sessions, stats.Elapsed.TotalMilliseconds);
     }
 

@@ -14,7 +14,7 @@ namespace MtaStsReporting.Daemon.Ingestion.Imap;
 /// nothing is ever deleted. If the daemon dies between commit and move, the message is read
 /// again on restart, found to be a duplicate, and moved: nothing is counted twice.
 /// </summary>
-public sealed class MailboxWorker(MailboxOptions mailbox, ReportIngestor ingestor, MailboxStatusBoard board, TimeProvider time, ILogger<MailboxWorker> logger)
+public sealed class MailboxWorker(MailboxOptions mailbox, ReportIngestor ingestor, MailboxStatusBoard board, TimeProvider time, Observability.DaemonMetrics metrics, ILogger<MailboxWorker> logger)
     : BackgroundService
 {
     // Messages are committed in groups of this many: one durable commit for a burst of mail.
@@ -48,6 +48,7 @@ public sealed class MailboxWorker(MailboxOptions mailbox, ReportIngestor ingesto
                 or InvalidOperationException or TimeoutException)
             {
                 board.Set(mailbox.DisplayName, connected: false, error: ex.Message);
+                metrics.MailboxError(mailbox.DisplayName);
                 MailboxLog.Failed(logger, mailbox.DisplayName, delay.TotalSeconds, ex);
                 try
                 {

@@ -7,7 +7,15 @@ using static MtaStsReporting.Daemon.Tests.Support.Outcomes;
 
 namespace MtaStsReporting.Daemon.Tests.Observability;
 
+/// <summary>
+/// Meters are process-wide: other in-process daemons of parallel tests would add to the counts,
+/// so this collection runs alone.
+/// </summary>
+[CollectionDefinition(nameof(MetricsTests), DisableParallelization = true)]
+public sealed class MetricsCollection;
+
 /// <summary>The Prometheus endpoint counts what the daemon did.</summary>
+[Collection(nameof(MetricsTests))]
 public sealed class MetricsTests
 {
     [Fact]
@@ -45,5 +53,13 @@ public sealed class MetricsTests
         Assert.True(Value("mtasts_group_commit_batches_count") >= 1);
         Assert.Equal(1, Labelled("mtasts_reports_total", "status=\"imported\""));
         Assert.Contains("http_server_request_duration_seconds", text);
+    }
+
+    [Fact]
+    public async Task Metrics_can_be_turned_off()
+    {
+        await using var daemon = await InProcessDaemon.StartAsync("--Telemetry:Metrics=false");
+        using var http = new HttpClient { BaseAddress = new Uri(daemon.HttpApiUrl!) };
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await http.GetAsync("/metrics")).StatusCode);
     }
 }

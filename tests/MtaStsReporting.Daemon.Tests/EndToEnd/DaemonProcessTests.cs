@@ -93,15 +93,9 @@ public sealed class DaemonProcessTests : IDisposable
     public async Task Settings_come_from_environment_variables_too()
     {
         var dataDir = Path.Combine(_cwd.Path, "elsewhere");
-        Environment.SetEnvironmentVariable("Storage__DataDirectory", dataDir);
-        try
+        await using (var daemon = await DaemonProcess.StartAsync(_cwd.Path, new Dictionary<string, string> { ["Storage__DataDirectory"] = dataDir }))
         {
-            await using var daemon = await DaemonProcess.StartAsync(_cwd.Path);
             Assert.Equal(0, await daemon.TerminateAsync());
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable("Storage__DataDirectory", null);
         }
 
         Assert.True(File.Exists(Path.Combine(dataDir, "mtasts-reporting.db")));

@@ -57,9 +57,15 @@ public sealed partial class DaemonProcess : IAsyncDisposable
     }
 
     /// <summary>Starts the daemon in <paramref name="workingDirectory"/> and waits until it listens.</summary>
-    public static async Task<DaemonProcess> StartAsync(string workingDirectory, params string[] extraArgs)
+    public static Task<DaemonProcess> StartAsync(string workingDirectory, params string[] extraArgs) => StartAsync(workingDirectory, new Dictionary<string, string>(), extraArgs);
+
+    /// <summary>
+    /// The same with environment variables for the daemon alone: tests run in parallel, so a
+    /// variable set in the test process would leak into every other test's daemon.
+    /// </summary>
+    public static async Task<DaemonProcess> StartAsync(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] extraArgs)
     {
-        var daemon = Launch(workingDirectory, ["--urls", "http://127.0.0.1:0", "--HttpApi:Url=http://127.0.0.1:0", .. extraArgs]);
+        var daemon = Launch(workingDirectory, ["--urls", "http://127.0.0.1:0", "--HttpApi:Url=http://127.0.0.1:0", .. extraArgs], environment);
         var finished = await Task.WhenAny(daemon._listening.Task, daemon._process.WaitForExitAsync(), Task.Delay(TimeSpan.FromSeconds(60)));
         if (finished != daemon._listening.Task)
         {
@@ -75,13 +81,13 @@ public sealed partial class DaemonProcess : IAsyncDisposable
     /// <summary>Runs the daemon until it exits by itself (a bad setting); returns exit code and output.</summary>
     public static async Task<(int ExitCode, string Output)> RunToExitAsync(string workingDirectory, params string[] args)
     {
-        await using var daemon = Launch(workingDirectory, args);
+        await using var daemon = Launch(workingDirectory, args, new Dictionary<string, string>());
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await daemon._process.WaitForExitAsync(timeout.Token);
         return (daemon._process.ExitCode, daemon.Output);
     }
 
-    private static DaemonProcess Launch(string workingDirectory, string[] args)
+    private static DaemonProcess Launch(string workingDirectory, string[] args, IReadOnlyDictionary<string, string> environment)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -100,6 +106,10 @@ public sealed partial class DaemonProcess : IAsyncDisposable
         start.Environment.Remove("ASPNETCORE_ENVIRONMENT");
         start.Environment.Remove("DOTNET_ENVIRONMENT");
         start.Environment.Remove("ASPNETCORE_URLS");
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
 
         var daemon = new DaemonProcess(new Process { StartInfo = start, EnableRaisingEvents = true });
         daemon._process.OutputDataReceived += (_, e) => daemon.OnLine(e.Data);

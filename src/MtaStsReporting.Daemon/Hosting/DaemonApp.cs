@@ -136,6 +136,7 @@ public static class DaemonApp
         _ = services.GetRequiredService<IOptions<DnsOptions>>().Value;
         _ = services.GetRequiredService<IOptions<CheckOptions>>().Value;
         _ = services.GetRequiredService<IOptions<Security.SecurityOptions>>().Value;
+        _ = services.GetRequiredService<IOptions<Security.LimitsOptions>>().Value;
         _ = services.GetRequiredService<IOptions<Domain.Readiness.ReadinessRules>>().Value;
     }
 
@@ -224,6 +225,7 @@ public static class DaemonApp
         services.AddOptions<DnsOptions>().Bind(configuration.GetSection(DnsOptions.Section), o => o.ErrorOnUnknownConfiguration = true);
         services.AddSingleton<IValidateOptions<DnsOptions>, DnsOptionsValidator>();
         services.AddSingleton<IValidateOptions<IngestionOptions>, IngestionOptionsValidator>();
+        services.AddSingleton<IValidateOptions<Security.LimitsOptions>, LimitsOptionsValidator>();
         services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();
         services.AddSingleton<IValidateOptions<RelayOptions>, RelayOptionsValidator>();
 
@@ -309,10 +311,16 @@ public static class DaemonApp
         services.AddSingleton(sp => new Persistence.Security.ApiKeyStore(sp.GetRequiredService<RelayOutcomeStore>().ConnectionString, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new Security.AuthorizationInterceptor(
             sp.GetRequiredService<IOptions<Security.SecurityOptions>>().Value, sp.GetRequiredService<Persistence.Security.ApiKeyStore>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddOptions<Security.LimitsOptions>().Bind(configuration.GetSection(Security.LimitsOptions.Section), o => o.ErrorOnUnknownConfiguration = true);
+        services.AddSingleton(sp => new Security.RateLimitInterceptor(sp.GetRequiredService<IOptions<Security.LimitsOptions>>().Value));
+        var limits = configuration.GetSection(Security.LimitsOptions.Section).Get<Security.LimitsOptions>() ?? new Security.LimitsOptions();
+        services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(k => k.Limits.Http2.MaxStreamsPerConnection = Math.Max(1, limits.MaxStreamsPerConnection));
         services.AddGrpc(o =>
         {
-            o.MaxReceiveMessageSize = 16 * 1024 * 1024;
+            o.MaxReceiveMessageSize = limits.MaxMessageBytes;
+            // Order matters: who the caller is first, then how much it may ask.
             o.Interceptors.Add<Security.AuthorizationInterceptor>();
+            o.Interceptors.Add<Security.RateLimitInterceptor>();
         }).AddJsonTranscoding();
         services.AddGrpcReflection();
         return services;

@@ -410,3 +410,28 @@ internal sealed class ReadinessRulesValidator : IValidateOptions<MtaStsReporting
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }
+
+/// <summary>Checks the limits at start.</summary>
+internal sealed class LimitsOptionsValidator : IValidateOptions<MtaStsReporting.Daemon.Security.LimitsOptions>
+{
+    public ValidateOptionsResult Validate(string? name, MtaStsReporting.Daemon.Security.LimitsOptions options)
+    {
+        var errors = new List<string>();
+        if (options.CallsPerSecondPerCaller is < 0 or > 10_000_000)
+        {
+            errors.Add($"Limits:CallsPerSecondPerCaller must be between 0 (no limit) and 10000000 (got {options.CallsPerSecondPerCaller}).");
+        }
+
+        if (options.MaxMessageBytes is < 1024 or > 256 * 1024 * 1024)
+        {
+            errors.Add($"Limits:MaxMessageBytes must be between 1024 and 268435456 (got {options.MaxMessageBytes}).");
+        }
+
+        if (options.MaxStreamsPerConnection is < 1 or > 10_000)
+        {
+            errors.Add($"Limits:MaxStreamsPerConnection must be between 1 and 10000 (got {options.MaxStreamsPerConnection}).");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

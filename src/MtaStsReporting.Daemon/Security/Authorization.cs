@@ -39,6 +39,9 @@ public enum AuthenticationMode
 /// </summary>
 public sealed class AuthorizationInterceptor(SecurityOptions options, ApiKeyStore keys, TimeProvider time) : Interceptor
 {
+    /// <summary>Where the authenticated key's id is left for later interceptors (rate limits).</summary>
+    public const string KeyIdState = "mtasts.key-id";
+
     private readonly ConcurrentDictionary<string, (ApiKeyInfo? Key, DateTimeOffset Until)> _cache = new();
 
     /// <summary>The roles allowed to call a service; null for open services.</summary>
@@ -100,6 +103,7 @@ public sealed class AuthorizationInterceptor(SecurityOptions options, ApiKeyStor
 
         var key = await LookupAsync(presented, context.CancellationToken)
             ?? throw new RpcException(new Status(StatusCode.Unauthenticated, "the API key is unknown or revoked"));
+        context.UserState[KeyIdState] = key.Id;
         if (!roles.Contains(key.Role))
         {
             throw new RpcException(new Status(StatusCode.PermissionDenied, $"key {key.Id} ({key.Role.ToString().ToLowerInvariant()}) may not call {context.Method}"));

@@ -137,6 +137,7 @@ public static class DaemonApp
         _ = services.GetRequiredService<IOptions<CheckOptions>>().Value;
         _ = services.GetRequiredService<IOptions<Security.SecurityOptions>>().Value;
         _ = services.GetRequiredService<IOptions<Security.LimitsOptions>>().Value;
+        _ = services.GetRequiredService<IOptions<RetentionOptions>>().Value;
         _ = services.GetRequiredService<IOptions<Domain.Readiness.ReadinessRules>>().Value;
     }
 
@@ -268,6 +269,13 @@ public static class DaemonApp
             sp.GetRequiredService<IOptions<IngestionOptions>>().Value,
             sp.GetRequiredService<Observability.DaemonMetrics>(),
             sp.GetRequiredService<ILogger<ReportIngestor>>()));
+
+        services.AddOptions<RetentionOptions>().Bind(configuration.GetSection(RetentionOptions.Section), o => o.ErrorOnUnknownConfiguration = true)
+            .Validate(o => o.RelayOutcomeDays >= 1 && o.ReportDays >= 1 && o.RejectionDays >= 1 && o.BatchIdDays >= 1,
+                "Retention:RelayOutcomeDays, ReportDays, RejectionDays and BatchIdDays must be at least 1.")
+            .Validate(o => o.Interval >= TimeSpan.FromSeconds(1) && o.StepRows >= 1, "Retention:Interval must be at least 00:00:01 and Retention:StepRows at least 1.");
+        services.AddSingleton<RetentionWorker>();
+        services.AddHostedService(sp => sp.GetRequiredService<RetentionWorker>());
 
         // One worker per configured mailbox; each reports its state to the health checks.
         services.AddSingleton<MailboxStatusBoard>();

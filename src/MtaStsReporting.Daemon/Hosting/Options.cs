@@ -81,10 +81,10 @@ internal sealed class RelayOptionsValidator : IValidateOptions<RelayOptions>
     public ValidateOptionsResult Validate(string? name, RelayOptions options)
     {
         var errors = new List<string>();
-        Range(errors, "Relay:MaxBatchItems", options.MaxBatchItems, 1, 1_000_000);
-        Range(errors, "Relay:MaxStreamItems", options.MaxStreamItems, 1, 100_000_000);
-        Range(errors, "Relay:QueueCapacity", options.QueueCapacity, 1, 10_000_000);
-        Range(errors, "Relay:MaxGroupBatches", options.MaxGroupBatches, 1, 1_000_000);
+        SettingChecks.Range(errors, "Relay:MaxBatchItems", options.MaxBatchItems, 1, 1_000_000);
+        SettingChecks.Range(errors, "Relay:MaxStreamItems", options.MaxStreamItems, 1, 100_000_000);
+        SettingChecks.Range(errors, "Relay:QueueCapacity", options.QueueCapacity, 1, 10_000_000);
+        SettingChecks.Range(errors, "Relay:MaxGroupBatches", options.MaxGroupBatches, 1, 1_000_000);
         if (options.MaxFutureSkew < TimeSpan.Zero || options.MaxFutureSkew > TimeSpan.FromDays(1))
         {
             errors.Add($"Relay:MaxFutureSkew must be between 00:00:00 and 1.00:00:00 (got {options.MaxFutureSkew}).");
@@ -98,13 +98,6 @@ internal sealed class RelayOptionsValidator : IValidateOptions<RelayOptions>
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 
-    private static void Range(List<string> errors, string setting, int value, int min, int max)
-    {
-        if (value < min || value > max)
-        {
-            errors.Add($"{setting} must be between {min} and {max} (got {value}).");
-        }
-    }
 }
 
 /// <summary>Inbound report ingestion. Section <c>Ingestion</c>.</summary>
@@ -387,27 +380,16 @@ internal sealed class ReadinessRulesValidator : IValidateOptions<MtaStsReporting
     public ValidateOptionsResult Validate(string? name, MtaStsReporting.Domain.Readiness.ReadinessRules options)
     {
         var errors = new List<string>();
-        if (options.ObservationDays is < 1 or > 365)
-        {
-            errors.Add($"Readiness:ObservationDays must be between 1 and 365 (got {options.ObservationDays}).");
-        }
-
-        if (options.RecentDays is < 1 or > 90)
-        {
-            errors.Add($"Readiness:RecentDays must be between 1 and 90 (got {options.RecentDays}).");
-        }
-
-        if (options.MinReporters < 0 || options.MinSessions < 0 || options.MaxEnforceBlockingFailures < 0 || options.MaxPolicyFetchFailures < 0)
-        {
-            errors.Add("Readiness:MinReporters, MinSessions, MaxEnforceBlockingFailures and MaxPolicyFetchFailures must not be negative.");
-        }
-
-        if (options.RollBackFailureRate is < 0 or > 1)
-        {
-            errors.Add($"Readiness:RollBackFailureRate must be between 0 and 1 (got {options.RollBackFailureRate}).");
-        }
-
-        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+        SettingChecks.Range(errors, "Readiness:ObservationDays", options.ObservationDays, 1, 365);
+        SettingChecks.Range(errors, "Readiness:RecentDays", options.RecentDays, 1, 90);
+        SettingChecks.Range(errors, "Readiness:MinReporters", options.MinReporters, 0, 1_000);
+        SettingChecks.Range(errors, "Readiness:MinSessions", options.MinSessions, 0, long.MaxValue);
+        SettingChecks.Range(errors, "Readiness:MaxEnforceBlockingFailures", options.MaxEnforceBlockingFailures, 0, long.MaxValue);
+        SettingChecks.Range(errors, "Readiness:MaxPolicyFetchFailures", options.MaxPolicyFetchFailures, 0, long.MaxValue);
+        SettingChecks.Range(errors, "Readiness:MinCertificateDaysLeft", options.MinCertificateDaysLeft, 0, 3650);
+        SettingChecks.Fraction(errors, "Readiness:RollBackFailureRate", options.RollBackFailureRate);
+        SettingChecks.Fraction(errors, "Readiness:MaxFailureRate", options.MaxFailureRate);
+        return SettingChecks.Result(errors);
     }
 }
 
@@ -417,21 +399,32 @@ internal sealed class LimitsOptionsValidator : IValidateOptions<MtaStsReporting.
     public ValidateOptionsResult Validate(string? name, MtaStsReporting.Daemon.Security.LimitsOptions options)
     {
         var errors = new List<string>();
-        if (options.CallsPerSecondPerCaller is < 0 or > 10_000_000)
-        {
-            errors.Add($"Limits:CallsPerSecondPerCaller must be between 0 (no limit) and 10000000 (got {options.CallsPerSecondPerCaller}).");
-        }
-
-        if (options.MaxMessageBytes is < 1024 or > 256 * 1024 * 1024)
-        {
-            errors.Add($"Limits:MaxMessageBytes must be between 1024 and 268435456 (got {options.MaxMessageBytes}).");
-        }
-
-        if (options.MaxStreamsPerConnection is < 1 or > 10_000)
-        {
-            errors.Add($"Limits:MaxStreamsPerConnection must be between 1 and 10000 (got {options.MaxStreamsPerConnection}).");
-        }
-
-        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+        SettingChecks.Range(errors, "Limits:CallsPerSecondPerCaller", options.CallsPerSecondPerCaller, 0, 10_000_000);
+        SettingChecks.Range(errors, "Limits:MaxMessageBytes", options.MaxMessageBytes, 1024, 256 * 1024 * 1024);
+        SettingChecks.Range(errors, "Limits:MaxStreamsPerConnection", options.MaxStreamsPerConnection, 1, 10_000);
+        return SettingChecks.Result(errors);
     }
+}
+
+/// <summary>The checks every options validator makes, with messages that name the setting.</summary>
+internal static class SettingChecks
+{
+    public static void Range(List<string> errors, string setting, long value, long min, long max)
+    {
+        if (value < min || value > max)
+        {
+            errors.Add($"{setting} must be between {min} and {max} (got {value}).");
+        }
+    }
+
+    public static void Fraction(List<string> errors, string setting, double value)
+    {
+        if (value is < 0 or > 1 || double.IsNaN(value))
+        {
+            errors.Add($"{setting} must be between 0 and 1 (got {value}).");
+        }
+    }
+
+    public static ValidateOptionsResult Result(List<string> errors) =>
+        errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
 }

@@ -177,7 +177,7 @@ public static class DaemonApp
             app.MapGrpcHealthChecksService();
             app.MapGrpcReflectionService();
             app.MapReportUpload(listeners);
-            if (!string.Equals(app.Configuration["Telemetry:Metrics"], "false", StringComparison.OrdinalIgnoreCase))
+            if (MetricsEnabled(app.Configuration))
             {
                 app.MapPrometheusScrapingEndpoint("/metrics");
             }
@@ -193,6 +193,10 @@ public static class DaemonApp
             throw;
         }
     }
+
+    /// <summary>Telemetry:Metrics: on unless set to false (the services and the /metrics route both ask).</summary>
+    private static bool MetricsEnabled(IConfiguration configuration) =>
+        !string.Equals(configuration["Telemetry:Metrics"], "false", StringComparison.OrdinalIgnoreCase);
 
     private static (string? Urls, string[] Others) TakeUrls(string[] args)
     {
@@ -237,7 +241,7 @@ public static class DaemonApp
         services.AddSingleton<Observability.DaemonMetrics>();
         // The OpenTelemetry SDK costs about a tenth of the unary relay throughput (README,
         // Benchmark): Telemetry:Metrics=false turns it off where that matters more.
-        var metricsOn = !string.Equals(configuration["Telemetry:Metrics"], "false", StringComparison.OrdinalIgnoreCase);
+        var metricsOn = MetricsEnabled(configuration);
         var otlp = configuration["Telemetry:OtlpEndpoint"];
         if (metricsOn || !string.IsNullOrEmpty(otlp))
         {

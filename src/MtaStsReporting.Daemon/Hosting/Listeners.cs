@@ -36,7 +36,9 @@ public sealed partial class Listeners
     public void Configure(KestrelServerOptions kestrel, string? urls, IConfiguration configuration)
     {
         // Without keys every caller is an admin: only safe while nobody but this host can connect.
-        var open = !string.Equals(configuration["Security:Authentication"], "ApiKeys", StringComparison.OrdinalIgnoreCase);
+        // Read through the same binding as the rest of the daemon, so the setting means one thing.
+        var open = (configuration.GetSection(Security.SecurityOptions.Section).Get<Security.SecurityOptions>()?.Authentication
+            ?? Security.AuthenticationMode.None) == Security.AuthenticationMode.None;
         void RequireLoopbackIfOpen(IPAddress? address, string setting, string url)
         {
             if (open && (address is null || !IPAddress.IsLoopback(address)))

@@ -39,11 +39,17 @@ public sealed class UploadTests : IAsyncLifetime
             $"--Ingestion:Https:CertificateFile={certFile}", $"--Ingestion:Https:KeyFile={keyFile}",
             "--Ingestion:Limits:MaxMessageBytes=200000");
         var thumbprint = _certificate.Thumbprint;
-        _http = new HttpClient(new HttpClientHandler
+        _http = new HttpClient(new SocketsHttpHandler
         {
-            ServerCertificateCustomValidationCallback = (_, cert, _, _) => cert?.Thumbprint == thumbprint,
+            SslOptions = { RemoteCertificateValidationCallback = (_, cert, _, _) => cert?.GetCertHashString() == thumbprint },
+            // A refused upload (413) is answered before the body is read, and the server then closes
+            // the connection. A client that is still writing the body sees a reset instead of the
+            // answer; "Expect: 100-continue" is how HTTP avoids that race, so the tests use it, with a
+            // wait long enough that a slow CI machine does not start the body early.
+            Expect100ContinueTimeout = TimeSpan.FromSeconds(30),
         })
         { BaseAddress = new Uri(_daemon.IngestionUrl!) };
+        _http.DefaultRequestHeaders.ExpectContinue = true;
     }
 
     public async Task DisposeAsync()

@@ -160,7 +160,7 @@ public static class DaemonApp
 
         var listeners = new Listeners();
         builder.Services.AddSingleton(listeners);
-        builder.WebHost.ConfigureKestrel(kestrel => listeners.Configure(kestrel, urls ?? builder.Configuration["Grpc:Urls"], builder.Configuration));
+        builder.WebHost.ConfigureKestrel(kestrel => listeners.Configure(kestrel, urls, builder.Configuration));
 
         var app = builder.Build();
         try
@@ -321,8 +321,10 @@ public static class DaemonApp
             sp.GetRequiredService<TimeProvider>()));
         services.AddOptions<Security.SecurityOptions>().Bind(configuration.GetSection(Security.SecurityOptions.Section), o => o.ErrorOnUnknownConfiguration = true);
         services.AddSingleton(sp => new Persistence.Security.ApiKeyStore(sp.GetRequiredService<RelayOutcomeStore>().ConnectionString, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new Security.ClientCertificateAuthority(sp.GetRequiredService<IOptions<Security.SecurityOptions>>().Value.ClientCertificates));
         services.AddSingleton(sp => new Security.AuthorizationInterceptor(
-            sp.GetRequiredService<IOptions<Security.SecurityOptions>>().Value, sp.GetRequiredService<Persistence.Security.ApiKeyStore>(), sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<IOptions<Security.SecurityOptions>>().Value, sp.GetRequiredService<Persistence.Security.ApiKeyStore>(),
+            sp.GetRequiredService<Security.ClientCertificateAuthority>(), sp.GetRequiredService<TimeProvider>()));
         services.AddOptions<Security.LimitsOptions>().Bind(configuration.GetSection(Security.LimitsOptions.Section), o => o.ErrorOnUnknownConfiguration = true);
         services.AddSingleton(sp => new Security.RateLimitInterceptor(sp.GetRequiredService<IOptions<Security.LimitsOptions>>().Value));
         var limits = configuration.GetSection(Security.LimitsOptions.Section).Get<Security.LimitsOptions>() ?? new Security.LimitsOptions();

@@ -1,28 +1,33 @@
 using System.Net;
+using System.Net.Security;
+using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 
 namespace MtaStsReporting.Daemon.Hosting;
 
 /// <summary>
-/// The daemon's listeners: the gRPC API on <c>--urls</c> or <c>Grpc:Urls</c> (cleartext HTTP/2,
-/// h2c), the same API as HTTP/1.1 JSON on <c>HttpApi:Url</c>, and
-/// when enabled the HTTPS endpoint for reports POSTed to <c>rua=https:</c> URIs (HTTP/1.1 and
-/// HTTP/2). Both are set up here because Kestrel ignores <c>urls</c> once any endpoint is
-/// configured in code.
+/// The daemon's listeners: the gRPC API on <c>--urls</c> or <c>Grpc:Urls</c> (HTTP/2: h2c, or TLS
+/// with <c>Grpc:CertificateFile</c>/<c>KeyFile</c>), the same API as HTTP/1.1 JSON on
+/// <c>HttpApi:Url</c>, and when enabled the HTTPS endpoint for reports POSTed to
+/// <c>rua=https:</c> URIs (HTTP/1.1 and HTTP/2). All are set up here because Kestrel ignores
+/// <c>urls</c> once any endpoint is configured in code. Certificates are read again when their
+/// files change; client certificates (mTLS) are asked for on the TLS API listeners when
+/// <c>Security:ClientCertificates</c> maps any.
 /// </summary>
 public sealed partial class Listeners
 {
-    private readonly List<ListenOptions> _grpc = [];
+    private readonly List<(ListenOptions Options, bool Tls)> _grpc = [];
     private ListenOptions? _ingestion;
-    private ListenOptions? _http;
+    private (ListenOptions Options, bool Tls)? _http;
 
     /// <summary>Where the gRPC API listens (real ports once started).</summary>
-    public IReadOnlyList<string> GrpcUrls => _grpc.Select(l => Url("http", l)).ToList();
+    public IReadOnlyList<string> GrpcUrls => _grpc.Select(l => Url(l.Tls ? "https" : "http", l.Options)).ToList();
 
     /// <summary>Where the HTTP/JSON API listens, when enabled (real port once started).</summary>
-    public string? HttpApiUrl => _http is null ? null : Url("http", _http);
+    public string? HttpApiUrl => _http is { } h ? Url(h.Tls ? "https" : "http", h.Options) : null;
 
     /// <summary>Where reports may be POSTed, when enabled (real port once started).</summary>
     public string? IngestionUrl { get; private set; }
@@ -30,34 +35,69 @@ public sealed partial class Listeners
     /// <summary>The local port of the ingestion listener, to keep its route off the gRPC port.</summary>
     public int? IngestionPort => (_ingestion?.EndPoint as IPEndPoint)?.Port;
 
+    /// <summary>The API listeners' certificate, when they speak TLS (tests force a reload through it).</summary>
+    public Security.ReloadingCertificate? ApiCertificate { get; private set; }
+
+    /// <summary>The upload listener's certificate, when it speaks TLS.</summary>
+    public Security.ReloadingCertificate? IngestionCertificate { get; private set; }
+
     private bool _ingestionTls;
 
     /// <summary>Sets the listeners up from configuration; a bad URL throws a message naming the setting.</summary>
     public void Configure(KestrelServerOptions kestrel, string? urls, IConfiguration configuration)
     {
+        var logger = kestrel.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger("MtaStsReporting.Listeners");
+        var grpc = configuration.GetSection(GrpcListenerOptions.Section).Get<GrpcListenerOptions>(o => o.ErrorOnUnknownConfiguration = true) ?? new GrpcListenerOptions();
+
         // Without keys every caller is an admin: only safe while nobody but this host can connect.
         // Read through the same binding as the rest of the daemon, so the setting means one thing.
-        var open = (configuration.GetSection(Security.SecurityOptions.Section).Get<Security.SecurityOptions>()?.Authentication
-            ?? Security.AuthenticationMode.None) == Security.AuthenticationMode.None;
-        void RequireLoopbackIfOpen(IPAddress? address, string setting, string url)
+        var security = configuration.GetSection(Security.SecurityOptions.Section).Get<Security.SecurityOptions>() ?? new Security.SecurityOptions();
+        var open = security.Authentication == Security.AuthenticationMode.None;
+        void CheckExposure(IPAddress? address, bool tls, string setting, string url)
         {
-            if (open && (address is null || !IPAddress.IsLoopback(address)))
+            if (address is not null && IPAddress.IsLoopback(address))
+            {
+                return;
+            }
+
+            if (open)
             {
                 throw new OptionsValidationFailure($"{setting}: '{url}' is not a loopback address; set Security:Authentication=ApiKeys (and create keys) before listening there.");
             }
+
+            // Keys and reports in cleartext can be read and replayed by anyone on the path.
+            if (!tls && !grpc.AllowCleartext)
+            {
+                throw new OptionsValidationFailure($"{setting}: '{url}' is cleartext on a non-loopback address; use https:// with Grpc:CertificateFile and Grpc:KeyFile, or set Grpc:AllowCleartext=true (a TLS proxy in front).");
+            }
         }
 
-        urls = string.IsNullOrWhiteSpace(urls) ? "http://127.0.0.1:50051" : urls;
+        var clients = kestrel.ApplicationServices.GetRequiredService<Security.ClientCertificateAuthority>();
+        Security.ReloadingCertificate ApiCertificateFor(string setting, string url)
+        {
+            if (grpc.CertificateFile is null || grpc.KeyFile is null)
+            {
+                throw new OptionsValidationFailure($"{setting}: '{url}' is https://; Grpc:CertificateFile and Grpc:KeyFile are required.");
+            }
+
+            return ApiCertificate ??= Security.ReloadingCertificate.Load(grpc.CertificateFile, grpc.KeyFile, "Grpc:CertificateFile", logger);
+        }
+
+        urls = string.IsNullOrWhiteSpace(urls) ? grpc.Urls : urls;
         foreach (var url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             var (scheme, address, port) = Parse(url, "urls (Grpc:Urls)");
-            if (scheme != "http")
+            var tls = scheme == "https";
+            CheckExposure(address, tls, "urls (Grpc:Urls)", url);
+            var certificate = tls ? ApiCertificateFor("urls (Grpc:Urls)", url) : null;
+            _grpc.Add((Listen(kestrel, address, port, l =>
             {
-                throw new OptionsValidationFailure($"urls: '{url}': the gRPC listener speaks cleartext HTTP/2 (h2c); put TLS in front of it, or use http://.");
-            }
-
-            RequireLoopbackIfOpen(address, "urls (Grpc:Urls)", url);
-            _grpc.Add(Listen(kestrel, address, port, l => l.Protocols = HttpProtocols.Http2));
+                l.Protocols = HttpProtocols.Http2;
+                if (certificate is not null)
+                {
+                    UseTls(l, certificate, [SslApplicationProtocol.Http2], clients);
+                }
+            }), tls));
         }
 
         // The same API as HTTP/1.1 + JSON (gRPC JSON transcoding), so that plain curl works:
@@ -66,13 +106,17 @@ public sealed partial class Listeners
         if (!string.IsNullOrWhiteSpace(httpApi))
         {
             var (scheme, address, port) = Parse(httpApi, "HttpApi:Url");
-            if (scheme != "http")
+            var tls = scheme == "https";
+            CheckExposure(address, tls, "HttpApi:Url", httpApi);
+            var certificate = tls ? ApiCertificateFor("HttpApi:Url", httpApi) : null;
+            _http = (Listen(kestrel, address, port, l =>
             {
-                throw new OptionsValidationFailure($"HttpApi:Url: '{httpApi}' must be http://; put TLS in front of it.");
-            }
-
-            RequireLoopbackIfOpen(address, "HttpApi:Url", httpApi);
-            _http = Listen(kestrel, address, port, l => l.Protocols = HttpProtocols.Http1);
+                l.Protocols = HttpProtocols.Http1;
+                if (certificate is not null)
+                {
+                    UseTls(l, certificate, [SslApplicationProtocol.Http11], clients);
+                }
+            }), tls);
         }
 
         var https = configuration.GetSection(IngestionOptions.Section + ":Https").Get<HttpsIngestionOptions>() ?? new HttpsIngestionOptions();
@@ -81,8 +125,9 @@ public sealed partial class Listeners
             return;
         }
 
+        // Reporters on the internet post here without credentials (RFC 8460 §5.4): no keys, no
+        // client certificates; the same limits and checks as every other report source.
         var (ingestionScheme, ingestionAddress, ingestionPort) = Parse(https.Url, "Ingestion:Https:Url");
-        X509Certificate2? certificate = null;
         if (ingestionScheme == "https")
         {
             if (https.CertificateFile is null || https.KeyFile is null)
@@ -90,17 +135,39 @@ public sealed partial class Listeners
                 throw new OptionsValidationFailure("Ingestion:Https:CertificateFile and KeyFile are required for an https:// Ingestion:Https:Url.");
             }
 
-            certificate = X509Certificate2.CreateFromPemFile(https.CertificateFile, https.KeyFile);
+            IngestionCertificate = Security.ReloadingCertificate.Load(https.CertificateFile, https.KeyFile, "Ingestion:Https:CertificateFile", logger);
         }
 
-        _ingestionTls = certificate is not null;
+        _ingestionTls = IngestionCertificate is not null;
+        var ingestionCertificate = IngestionCertificate;
         _ingestion = Listen(kestrel, ingestionAddress, ingestionPort, l =>
         {
-            l.Protocols = certificate is null ? HttpProtocols.Http1 : HttpProtocols.Http1AndHttp2;
-            if (certificate is not null)
+            l.Protocols = ingestionCertificate is null ? HttpProtocols.Http1 : HttpProtocols.Http1AndHttp2;
+            if (ingestionCertificate is not null)
             {
-                l.UseHttps(certificate);
+                UseTls(l, ingestionCertificate, [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11], clients: null);
             }
+        });
+    }
+
+    /// <summary>
+    /// TLS with the certificate as it is at each handshake (so that a renewal needs no restart),
+    /// and, where client certificates are mapped, a request for one: none is fine (API keys then),
+    /// one that is not ours fails the handshake.
+    /// </summary>
+    private static void UseTls(ListenOptions listen, Security.ReloadingCertificate certificate, List<SslApplicationProtocol> protocols, Security.ClientCertificateAuthority? clients)
+    {
+        var askForClientCertificates = clients is { Enabled: true };
+        listen.UseHttps(new TlsHandshakeCallbackOptions
+        {
+            OnConnection = _ => ValueTask.FromResult(new SslServerAuthenticationOptions
+            {
+                ServerCertificateContext = certificate.Current,
+                ApplicationProtocols = protocols,
+                EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                ClientCertificateRequired = askForClientCertificates,
+                RemoteCertificateValidationCallback = askForClientCertificates ? (_, cert, _, _) => clients!.Validate(cert) : null,
+            }),
         });
     }
 
@@ -152,6 +219,25 @@ public sealed partial class Listeners
 
     [GeneratedRegex(@"^(?<scheme>https?)://(?<host>\[[^\]]+\]|[^:/\[\]]+):(?<port>\d+)/?$", RegexOptions.IgnoreCase)]
     private static partial Regex UrlPattern();
+}
+
+/// <summary>The gRPC listener. Section <c>Grpc</c>.</summary>
+public sealed class GrpcListenerOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string Section = "Grpc";
+
+    /// <summary>Where to listen (';'-separated); <c>--urls</c> overrides. https:// needs the certificate files.</summary>
+    public string Urls { get; set; } = "http://127.0.0.1:50051";
+
+    /// <summary>PEM certificate (chain) for https:// API listeners (gRPC and HttpApi), read again when it changes.</summary>
+    public string? CertificateFile { get; set; }
+
+    /// <summary>PEM private key for https:// API listeners, read again when it changes.</summary>
+    public string? KeyFile { get; set; }
+
+    /// <summary>Allow cleartext API listeners on non-loopback addresses (behind a TLS proxy).</summary>
+    public bool AllowCleartext { get; set; }
 }
 
 /// <summary>A setting that cannot be used; the message names it.</summary>

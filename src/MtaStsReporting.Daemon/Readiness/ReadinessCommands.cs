@@ -20,16 +20,22 @@ public static class ReadinessCommands
     public static async Task<int> RunAsync(string command, string[] args, TextWriter output, TextWriter error)
     {
         var url = "http://127.0.0.1:50051";
+        string? caFile = null;
+        string? keyFile = null;
+        var key = Environment.GetEnvironmentVariable("MTASTS_REPORTING_API_KEY");
         var rest = new List<string>();
         for (var i = 0; i < args.Length; i++)
         {
-            if (args[i] == "--url" && i + 1 < args.Length)
+            var (name, value) = args[i].Split('=', 2) is [var n, var v] && n.StartsWith("--", StringComparison.Ordinal) ? (n, v) : (args[i], null);
+            if (name is "--url" or "--ca-file" or "--key-file" && (value is not null || i + 1 < args.Length))
             {
-                url = args[++i];
-            }
-            else if (args[i].StartsWith("--url=", StringComparison.Ordinal))
-            {
-                url = args[i]["--url=".Length..];
+                value ??= args[++i];
+                switch (name)
+                {
+                    case "--url": url = value; break;
+                    case "--ca-file": caFile = value; break;
+                    default: keyFile = value; break;
+                }
             }
             else
             {
@@ -39,23 +45,25 @@ public static class ReadinessCommands
 
         if (rest.Count != 1)
         {
-            await error.WriteLineAsync($"usage: mtasts-reporting {command} DOMAIN [--url http://127.0.0.1:50051]");
+            await error.WriteLineAsync($"usage: mtasts-reporting {command} DOMAIN [--url http://127.0.0.1:50051] [--key-file FILE] [--ca-file PEM]  (key also from MTASTS_REPORTING_API_KEY)");
             return 2;
         }
 
         try
         {
-            using var channel = GrpcChannel.ForAddress(url);
+            key = keyFile is null ? key : (await File.ReadAllTextAsync(keyFile)).Trim();
+            using var channel = GrpcChannel.ForAddress(url, new GrpcChannelOptions { HttpHandler = Handler(caFile) });
+            var headers = string.IsNullOrEmpty(key) ? null : new Metadata { { "authorization", "Bearer " + key } };
             var client = new Api.V1.Readiness.ReadinessClient(channel);
             var request = new CheckDomainRequest { Domain = rest[0] };
             if (command == "check")
             {
-                var check = await client.CheckDomainAsync(request);
+                var check = await client.CheckDomainAsync(request, headers);
                 await output.WriteLineAsync(Json.Format(check));
                 return check.Blocking ? 1 : 0;
             }
 
-            var verdict = await client.GetReadinessAsync(request);
+            var verdict = await client.GetReadinessAsync(request, headers);
             await output.WriteLineAsync(Json.Format(verdict));
             return verdict.Verdict switch
             {
@@ -69,5 +77,38 @@ public static class ReadinessCommands
             await error.WriteLineAsync($"mtasts-reporting {command}: {ex.StatusCode}: {ex.Status.Detail}");
             return 2;
         }
+        catch (Exception ex) when (ex is IOException or System.Security.Cryptography.CryptographicException or UriFormatException)
+        {
+            await error.WriteLineAsync($"mtasts-reporting {command}: {ex.Message}");
+            return 2;
+        }
+    }
+
+    /// <summary>The system's trust, or exactly the CAs of a PEM file (a private CA for the daemon's certificate).</summary>
+    private static SocketsHttpHandler Handler(string? caFile)
+    {
+        var handler = new SocketsHttpHandler();
+        if (caFile is null)
+        {
+            return handler;
+        }
+
+        var roots = new System.Security.Cryptography.X509Certificates.X509Certificate2Collection();
+        roots.ImportFromPemFile(caFile);
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
+        {
+            if (certificate is not System.Security.Cryptography.X509Certificates.X509Certificate2 server
+                || errors.HasFlag(System.Net.Security.SslPolicyErrors.RemoteCertificateNameMismatch))
+            {
+                return false;
+            }
+
+            using var chain = new System.Security.Cryptography.X509Certificates.X509Chain();
+            chain.ChainPolicy.TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust;
+            chain.ChainPolicy.CustomTrustStore.AddRange(roots);
+            chain.ChainPolicy.RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck;
+            return chain.Build(server);
+        };
+        return handler;
     }
 }

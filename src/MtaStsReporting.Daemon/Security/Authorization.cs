@@ -20,6 +20,9 @@ public sealed class SecurityOptions
 
     /// <summary>How long a checked key is trusted before it is looked up again (a revocation takes at most this long).</summary>
     public TimeSpan KeyCacheTime { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Client certificates mapped to roles, on the https:// API listeners (mTLS).</summary>
+    public ClientCertificateOptions ClientCertificates { get; set; } = new();
 }
 
 /// <summary>See <see cref="SecurityOptions.Authentication"/>.</summary>
@@ -28,7 +31,7 @@ public enum AuthenticationMode
     /// <summary>No keys; loopback only.</summary>
     None,
 
-    /// <summary>API keys in call metadata.</summary>
+    /// <summary>Every call carries an API key in its metadata, or comes over TLS with a mapped client certificate.</summary>
     ApiKeys,
 }
 
@@ -37,7 +40,7 @@ public enum AuthenticationMode
 /// relays write outcomes; readers query and ask for readiness; admins do all that and import.
 /// Health and reflection are open, so that probes and generic tools work.
 /// </summary>
-public sealed class AuthorizationInterceptor(SecurityOptions options, ApiKeyStore keys, TimeProvider time) : Interceptor
+public sealed class AuthorizationInterceptor(SecurityOptions options, ApiKeyStore keys, ClientCertificateAuthority certificates, TimeProvider time) : Interceptor
 {
     /// <summary>Where the authenticated key's id is left for later interceptors (rate limits).</summary>
     public const string KeyIdState = "mtasts.key-id";
@@ -103,7 +106,23 @@ public sealed class AuthorizationInterceptor(SecurityOptions options, ApiKeyStor
         var presented = Presented(context.RequestHeaders);
         if (presented is null)
         {
-            throw new RpcException(new Status(StatusCode.Unauthenticated, "an API key is required: send it as 'authorization: Bearer <key>' or 'x-api-key: <key>'"));
+            // No key: a client certificate the TLS handshake accepted, mapped to a role.
+            var certificate = context.GetHttpContext().Connection.ClientCertificate;
+            var identity = certificate is null || !certificates.Enabled ? null : certificates.Identify(certificate);
+            if (identity is null)
+            {
+                throw new RpcException(new Status(StatusCode.Unauthenticated, certificate is null
+                    ? "an API key is required: send it as 'authorization: Bearer <key>' or 'x-api-key: <key>'"
+                    : $"the client certificate '{certificate.Subject}' is not mapped to a role, and no API key was sent"));
+            }
+
+            context.UserState[KeyIdState] = "cert:" + identity.Name;
+            if (!roles.Contains(identity.Role))
+            {
+                throw new RpcException(new Status(StatusCode.PermissionDenied, $"client certificate {identity.Name} ({identity.Role.ToString().ToLowerInvariant()}) may not call {context.Method}"));
+            }
+
+            return;
         }
 
         var key = await LookupAsync(presented, context.CancellationToken)

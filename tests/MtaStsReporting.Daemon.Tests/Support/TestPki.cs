@@ -48,6 +48,29 @@ public sealed class TestPki : IDisposable
 
     public X509Certificate2 Issue(params string[] names) => Issue(names, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(90));
 
+    /// <summary>A client certificate (TLS client authentication) for the common name.</summary>
+    public X509Certificate2 IssueClient(string commonName)
+    {
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest($"CN={commonName}", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, false));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.2")], false));
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(Authority, true, false));
+        using var issued = request.Create(Authority, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30), RandomNumberGenerator.GetBytes(12));
+        using var withKey = issued.CopyWithPrivateKey(key);
+        return X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null);
+    }
+
+    /// <summary>Writes a certificate and its key as PEM files (the daemon's certificate settings).</summary>
+    public static (string Certificate, string Key) WritePem(X509Certificate2 certificate, string directory, string name)
+    {
+        var certificateFile = Path.Combine(directory, name + ".crt");
+        var keyFile = Path.Combine(directory, name + ".key");
+        File.WriteAllText(certificateFile, certificate.ExportCertificatePem());
+        File.WriteAllText(keyFile, certificate.GetRSAPrivateKey()!.ExportPkcs8PrivateKeyPem());
+        return (certificateFile, keyFile);
+    }
+
     public void Dispose()
     {
         Authority.Dispose();

@@ -1,0 +1,257 @@
+using System.Collections.Concurrent;
+using System.Net.Security;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using MtaStsReporting.Daemon.Hosting;
+using MtaStsReporting.Persistence.Security;
+
+namespace MtaStsReporting.Daemon.Security;
+
+/// <summary>
+/// A PEM certificate (with its chain) and key read from files, and read again when either file
+/// changes, so that a renewed certificate (certbot, cert-manager) is served without a restart.
+/// Checked at most once a second, on a handshake: a stat of two files, no watcher to miss an
+/// atomic rename of a symlinked secret. A half-written pair (new certificate, old key) does not
+/// load; the old certificate stays in service and the change is tried again at the next check.
+/// </summary>
+public sealed class ReloadingCertificate
+{
+    private readonly string _certificateFile;
+    private readonly string _keyFile;
+    private readonly ILogger _logger;
+    private readonly Lock _lock = new();
+    private SslStreamCertificateContext _current;
+    private (DateTime, long, DateTime, long) _loadedStamp;
+    private (DateTime, long, DateTime, long) _failedStamp;
+    private long _nextCheck;
+
+    private ReloadingCertificate(string certificateFile, string keyFile, ILogger logger, SslStreamCertificateContext current, (DateTime, long, DateTime, long) stamp)
+    {
+        _certificateFile = certificateFile;
+        _keyFile = keyFile;
+        _logger = logger;
+        _current = current;
+        _loadedStamp = stamp;
+    }
+
+    /// <summary>The certificate being served (its leaf).</summary>
+    public X509Certificate2 Certificate => Current.TargetCertificate;
+
+    /// <summary>The certificate and chain to serve on the next handshake.</summary>
+    public SslStreamCertificateContext Current
+    {
+        get
+        {
+            var now = Environment.TickCount64;
+            if (now >= Volatile.Read(ref _nextCheck))
+            {
+                Volatile.Write(ref _nextCheck, now + 1000);
+                ReloadIfChanged();
+            }
+
+            return Volatile.Read(ref _current);
+        }
+    }
+
+    /// <summary>Loads the pair at start; a pair that does not load stops the daemon with a message naming the setting.</summary>
+    public static ReloadingCertificate Load(string certificateFile, string keyFile, string setting, ILogger logger)
+    {
+        var stamp = Stamp(certificateFile, keyFile);
+        try
+        {
+            return new ReloadingCertificate(certificateFile, keyFile, logger, Read(certificateFile, keyFile), stamp);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException or ArgumentException)
+        {
+            throw new OptionsValidationFailure($"{setting}: cannot load certificate '{certificateFile}' with key '{keyFile}': {ex.Message}");
+        }
+    }
+
+    /// <summary>Reads the files again now if they changed (also called by tests, which cannot wait on a clock).</summary>
+    public void ReloadIfChanged()
+    {
+        lock (_lock)
+        {
+            (DateTime, long, DateTime, long) stamp;
+            try
+            {
+                stamp = Stamp(_certificateFile, _keyFile);
+            }
+            catch (IOException)
+            {
+                return; // a file is being replaced: look again at the next check
+            }
+
+            if (stamp == _loadedStamp || stamp == _failedStamp)
+            {
+                return;
+            }
+
+            try
+            {
+                var next = Read(_certificateFile, _keyFile);
+                Volatile.Write(ref _current, next);
+                _loadedStamp = stamp;
+                _logger.LogInformation("TLS certificate reloaded from {File}: {Subject}, valid until {NotAfter:u}, SHA-256 {Thumbprint}",
+                    _certificateFile, next.TargetCertificate.Subject, next.TargetCertificate.NotAfter.ToUniversalTime(), next.TargetCertificate.GetCertHashString(HashAlgorithmName.SHA256));
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException or ArgumentException)
+            {
+                _failedStamp = stamp; // logged once per change, not once per handshake
+                _logger.LogWarning("TLS certificate files {File} and {Key} changed but do not load ({Error}); still serving {Subject}",
+                    _certificateFile, _keyFile, ex.Message, Volatile.Read(ref _current).TargetCertificate.Subject);
+            }
+        }
+    }
+
+    private static (DateTime, long, DateTime, long) Stamp(string certificateFile, string keyFile)
+    {
+        var certificate = new FileInfo(certificateFile);
+        var key = new FileInfo(keyFile);
+        if (!certificate.Exists || !key.Exists)
+        {
+            throw new FileNotFoundException($"'{(certificate.Exists ? keyFile : certificateFile)}' does not exist");
+        }
+
+        return (certificate.LastWriteTimeUtc, certificate.Length, key.LastWriteTimeUtc, key.Length);
+    }
+
+    private static SslStreamCertificateContext Read(string certificateFile, string keyFile)
+    {
+        var leaf = X509Certificate2.CreateFromPemFile(certificateFile, keyFile);
+        if (!leaf.HasPrivateKey)
+        {
+            throw new CryptographicException("the key does not belong to the certificate");
+        }
+
+        // The rest of the PEM file is the chain, sent to clients that lack the intermediates.
+        var all = new X509Certificate2Collection();
+        all.ImportFromPemFile(certificateFile);
+        var chain = new X509Certificate2Collection();
+        foreach (var c in all)
+        {
+            if (c.Thumbprint != leaf.Thumbprint)
+            {
+                chain.Add(c);
+            }
+        }
+
+        return SslStreamCertificateContext.Create(leaf, chain, offline: true);
+    }
+}
+
+/// <summary>A client certificate mapped to a role (mTLS). Section <c>Security:ClientCertificates:Identities</c>.</summary>
+public sealed class ClientCertificateIdentity
+{
+    /// <summary>Name used in logs and as the rate-limit identity.</summary>
+    public string Name { get; set; } = "";
+
+    /// <summary>The certificate's subject common name; the certificate must chain to <c>TrustedCaFile</c>.</summary>
+    public string? SubjectName { get; set; }
+
+    /// <summary>Or the certificate's SHA-256 fingerprint (hex): that exact certificate, self-signed or not.</summary>
+    public string? Sha256 { get; set; }
+
+    /// <summary>The role this certificate acts as.</summary>
+    public Role Role { get; set; } = Role.Reader;
+}
+
+/// <summary>Client certificates (mTLS) on the TLS listeners. Section <c>Security:ClientCertificates</c>.</summary>
+public sealed class ClientCertificateOptions
+{
+    /// <summary>PEM file of the CAs that issue client certificates (mapped by subject name).</summary>
+    public string? TrustedCaFile { get; set; }
+
+    /// <summary>The certificates that may call, and their roles.</summary>
+    public List<ClientCertificateIdentity> Identities { get; set; } = [];
+
+    /// <summary>Whether client certificates are asked for at all.</summary>
+    public bool Enabled => Identities.Count > 0;
+}
+
+/// <summary>
+/// Decides which client certificates a TLS listener accepts and which role each one has.
+/// A certificate is accepted when its SHA-256 fingerprint is listed, or when it chains to the
+/// trusted CA file (client-auth usage, in its validity period) and its subject name is listed.
+/// The decision is made once per certificate and kept, so that calls do not build chains.
+/// </summary>
+public sealed class ClientCertificateAuthority
+{
+    private readonly ClientCertificateOptions _options;
+    private readonly X509Certificate2Collection _roots = [];
+    private readonly ConcurrentDictionary<string, (ClientCertificateIdentity? Identity, long Until)> _decided = new(StringComparer.Ordinal);
+
+    /// <summary>Reads the trusted CA file; a file that does not load stops the daemon with the setting named.</summary>
+    public ClientCertificateAuthority(ClientCertificateOptions options)
+    {
+        _options = options;
+        if (options.TrustedCaFile is { Length: > 0 } file)
+        {
+            try
+            {
+                _roots.ImportFromPemFile(file);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException)
+            {
+                throw new OptionsValidationFailure($"Security:ClientCertificates:TrustedCaFile: cannot read '{file}': {ex.Message}");
+            }
+
+            if (_roots.Count == 0)
+            {
+                throw new OptionsValidationFailure($"Security:ClientCertificates:TrustedCaFile: '{file}' holds no PEM certificate.");
+            }
+        }
+    }
+
+    /// <summary>Whether listeners ask clients for certificates.</summary>
+    public bool Enabled => _options.Enabled;
+
+    /// <summary>The identity of a presented certificate, or null when it is not one of ours.</summary>
+    public ClientCertificateIdentity? Identify(X509Certificate2 certificate)
+    {
+        var fingerprint = certificate.GetCertHashString(HashAlgorithmName.SHA256);
+        var now = Environment.TickCount64;
+        if (_decided.TryGetValue(fingerprint, out var known) && known.Until > now)
+        {
+            return known.Identity;
+        }
+
+        var identity = Decide(certificate, fingerprint);
+        if (_decided.Count > 10_000)
+        {
+            _decided.Clear(); // bounded: a stream of throw-away certificates must not fill memory
+        }
+
+        // Decided again after a while, so that a certificate that expires stops working.
+        _decided[fingerprint] = (identity, now + 60_000);
+        return identity;
+    }
+
+    /// <summary>The TLS handshake's check: no certificate is fine (API keys then), a foreign one is refused.</summary>
+    public bool Validate(X509Certificate? certificate) =>
+        certificate is null || Identify(certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData())) is not null;
+
+    private ClientCertificateIdentity? Decide(X509Certificate2 certificate, string fingerprint)
+    {
+        var pinned = _options.Identities.FirstOrDefault(i => string.Equals(i.Sha256?.Replace(":", "", StringComparison.Ordinal), fingerprint, StringComparison.OrdinalIgnoreCase));
+        var now = DateTime.Now;
+        if (pinned is not null && certificate.NotBefore <= now && now <= certificate.NotAfter)
+        {
+            return pinned;
+        }
+
+        var subject = certificate.GetNameInfo(X509NameType.SimpleName, forIssuer: false);
+        var named = _options.Identities.FirstOrDefault(i => i.SubjectName is { Length: > 0 } n && string.Equals(n, subject, StringComparison.OrdinalIgnoreCase));
+        if (named is null || _roots.Count == 0)
+        {
+            return null;
+        }
+
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.AddRange(_roots);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck; // private CAs rarely publish CRLs; revoke by removing the mapping
+        chain.ChainPolicy.ApplicationPolicy.Add(new Oid("1.3.6.1.5.5.7.3.2")); // TLS client authentication
+        return chain.Build(certificate) ? named : null;
+    }
+}

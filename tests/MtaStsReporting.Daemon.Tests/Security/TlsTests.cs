@@ -1,0 +1,236 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Grpc.Core;
+using Grpc.Health.V1;
+using Grpc.Net.Client;
+using Microsoft.Extensions.DependencyInjection;
+using MtaStsReporting.Api.V1;
+using MtaStsReporting.Daemon.Hosting;
+using MtaStsReporting.Daemon.Tests.Support;
+using MtaStsReporting.Persistence.Security;
+using static MtaStsReporting.Daemon.Tests.Support.Outcomes;
+
+namespace MtaStsReporting.Daemon.Tests.Security;
+
+/// <summary>The API over TLS: the certificate from files and its reload, the cleartext rule, client certificates mapped to roles.</summary>
+public sealed class TlsTests : IDisposable
+{
+    private readonly TempDirectory _files = new();
+    private readonly TestPki _pki = new();
+
+    public void Dispose()
+    {
+        _pki.Dispose();
+        _files.Dispose();
+    }
+
+    /// <summary>A channel that trusts the test CA only, presents the client certificate if any, and records the server certificate it saw.</summary>
+    private GrpcChannel Channel(string url, X509Certificate2? clientCertificate, List<string>? seen = null)
+    {
+        var ca = _pki.Authority;
+        var handler = new SocketsHttpHandler
+        {
+            SslOptions =
+            {
+                RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+                {
+                    if (certificate is not X509Certificate2 server)
+                    {
+                        return false;
+                    }
+
+                    seen?.Add(server.Subject);
+                    using var chain = new X509Chain();
+                    chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+                    chain.ChainPolicy.CustomTrustStore.Add(ca);
+                    chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+                    return chain.Build(server);
+                },
+                ClientCertificates = clientCertificate is null ? null : new X509CertificateCollection { clientCertificate },
+            },
+        };
+        return GrpcChannel.ForAddress(url, new GrpcChannelOptions { HttpHandler = handler });
+    }
+
+    private static async Task<HealthCheckResponse.Types.ServingStatus> HealthAsync(GrpcChannel channel) =>
+        (await new Health.HealthClient(channel).CheckAsync(new HealthCheckRequest())).Status;
+
+    [Fact]
+    public async Task The_api_speaks_tls_from_certificate_files_and_serves_a_renewed_certificate_without_a_restart()
+    {
+        var (certificateFile, keyFile) = TestPki.WritePem(_pki.Issue("127.0.0.1", "localhost"), _files.Path, "api");
+        await using var daemon = await InProcessDaemon.StartAsync(
+            "--urls=https://127.0.0.1:0", $"--Grpc:CertificateFile={certificateFile}", $"--Grpc:KeyFile={keyFile}");
+        var url = daemon.Services.GetRequiredService<Listeners>().GrpcUrls.Single();
+        Assert.StartsWith("https://127.0.0.1:", url);
+
+        var seen = new List<string>();
+        using (var channel = Channel(url, null, seen))
+        {
+            Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, await HealthAsync(channel));
+            var listed = await new Query.QueryClient(channel).ListDomainsAsync(new ListDomainsRequest());
+            Assert.Empty(listed.Domains);
+        }
+
+        Assert.Equal(["CN=127.0.0.1"], seen.Distinct());
+
+        // A renewal half-way (the certificate file rewritten, not yet a matching key) keeps the old one in service.
+        var certificate = daemon.Services.GetRequiredService<Listeners>().ApiCertificate!;
+        await File.WriteAllTextAsync(certificateFile, "-----BEGIN CERTIFICATE-----\nnot finished");
+        certificate.ReloadIfChanged();
+        seen.Clear();
+        using (var channel = Channel(url, null, seen))
+        {
+            Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, await HealthAsync(channel));
+        }
+
+        Assert.Equal(["CN=127.0.0.1"], seen.Distinct());
+
+        // The renewed pair is served to new connections, with no restart.
+        TestPki.WritePem(_pki.Issue("renewed.localhost", "127.0.0.1"), _files.Path, "api");
+        certificate.ReloadIfChanged();
+        seen.Clear();
+        using (var channel = Channel(url, null, seen))
+        {
+            Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, await HealthAsync(channel));
+        }
+
+        Assert.Equal(["CN=renewed.localhost"], seen.Distinct());
+    }
+
+    [Fact]
+    public async Task Cleartext_off_loopback_is_refused_unless_allowed_and_tls_off_loopback_is_accepted()
+    {
+        var (certificateFile, keyFile) = TestPki.WritePem(_pki.Issue("127.0.0.1"), _files.Path, "api");
+
+        var cleartext = await Assert.ThrowsAsync<OptionsValidationFailure>(() =>
+            InProcessDaemon.StartAsync("--urls=http://0.0.0.0:0", "--Security:Authentication=ApiKeys"));
+        Assert.Contains("cleartext on a non-loopback address", cleartext.Message);
+        Assert.Contains("Grpc:AllowCleartext", cleartext.Message);
+
+        var noCertificate = await Assert.ThrowsAsync<OptionsValidationFailure>(() =>
+            InProcessDaemon.StartAsync("--urls=https://127.0.0.1:0"));
+        Assert.Contains("Grpc:CertificateFile and Grpc:KeyFile are required", noCertificate.Message);
+
+        var badKey = await Assert.ThrowsAsync<OptionsValidationFailure>(() =>
+            InProcessDaemon.StartAsync("--urls=https://127.0.0.1:0", $"--Grpc:CertificateFile={certificateFile}", $"--Grpc:KeyFile={certificateFile}"));
+        Assert.StartsWith("Grpc:CertificateFile: cannot load certificate", badKey.Message);
+
+        // TLS on every address with keys required: it starts, and a loopback client gets the key check.
+        await using var daemon = await InProcessDaemon.StartAsync(
+            "--urls=https://0.0.0.0:0", "--Security:Authentication=ApiKeys", $"--Grpc:CertificateFile={certificateFile}", $"--Grpc:KeyFile={keyFile}");
+        var port = new Uri(daemon.Services.GetRequiredService<Listeners>().GrpcUrls.Single()).Port;
+        using var channel = Channel($"https://127.0.0.1:{port}", null);
+        var ex = await Assert.ThrowsAsync<RpcException>(() => new Query.QueryClient(channel).ListDomainsAsync(new ListDomainsRequest()).ResponseAsync);
+        Assert.Equal(StatusCode.Unauthenticated, ex.StatusCode);
+    }
+
+    [Fact]
+    public async Task Client_certificates_map_to_roles_and_foreign_ones_fail_the_handshake()
+    {
+        var (certificateFile, keyFile) = TestPki.WritePem(_pki.Issue("127.0.0.1"), _files.Path, "api");
+        var caFile = _pki.WriteAuthorityPem(_files.Path);
+        using var relayCertificate = _pki.IssueClient("relay-1.example");
+        using var unmapped = _pki.IssueClient("intruder.example");
+        using var pinned = SelfSigned("dashboard");
+        using var otherPki = new TestPki();
+        using var impostor = otherPki.IssueClient("relay-1.example");
+
+        await using var daemon = await InProcessDaemon.StartAsync(
+            "--urls=https://127.0.0.1:0", "--Security:Authentication=ApiKeys",
+            $"--Grpc:CertificateFile={certificateFile}", $"--Grpc:KeyFile={keyFile}",
+            $"--Security:ClientCertificates:TrustedCaFile={caFile}",
+            "--Security:ClientCertificates:Identities:0:Name=relay-1", "--Security:ClientCertificates:Identities:0:SubjectName=relay-1.example", "--Security:ClientCertificates:Identities:0:Role=Relay",
+            "--Security:ClientCertificates:Identities:1:Name=dashboard", $"--Security:ClientCertificates:Identities:1:Sha256={pinned.GetCertHashString(HashAlgorithmName.SHA256)}", "--Security:ClientCertificates:Identities:1:Role=Reader");
+        var url = daemon.Services.GetRequiredService<Listeners>().GrpcUrls.Single();
+        var batch = Batch("mtls-1", Success("example.com", InProcessDaemon.DefaultNow));
+
+        async Task<StatusCode> Relay(GrpcChannel channel, Metadata? headers = null)
+        {
+            try
+            {
+                await new RelayOutcomes.RelayOutcomesClient(channel).ReportOutcomesAsync(batch, headers);
+                return StatusCode.OK;
+            }
+            catch (RpcException ex)
+            {
+                return ex.StatusCode;
+            }
+        }
+
+        async Task<StatusCode> Read(GrpcChannel channel)
+        {
+            try
+            {
+                await new Query.QueryClient(channel).ListDomainsAsync(new ListDomainsRequest());
+                return StatusCode.OK;
+            }
+            catch (RpcException ex)
+            {
+                return ex.StatusCode;
+            }
+        }
+
+        using (var asRelay = Channel(url, relayCertificate))
+        {
+            Assert.Equal((StatusCode.OK, StatusCode.PermissionDenied), (await Relay(asRelay), await Read(asRelay)));
+        }
+
+        using (var asDashboard = Channel(url, pinned))
+        {
+            Assert.Equal((StatusCode.PermissionDenied, StatusCode.OK), (await Relay(asDashboard), await Read(asDashboard)));
+        }
+
+        using (var anonymous = Channel(url, null))
+        {
+            Assert.Equal((StatusCode.Unauthenticated, StatusCode.Unauthenticated), (await Relay(anonymous), await Read(anonymous)));
+            // No certificate, but a key: keys still work on the same listener.
+            var key = (await daemon.Services.GetRequiredService<ApiKeyStore>().CreateAsync("relay key", Role.Relay, CancellationToken.None)).Key;
+            Assert.Equal(StatusCode.OK, await Relay(anonymous, new Metadata { { "x-api-key", key } }));
+        }
+
+        // The same subject from another CA, and a name from our CA that is not mapped: no handshake.
+        foreach (var stranger in new[] { impostor, unmapped })
+        {
+            using var channel = Channel(url, stranger);
+            Assert.Equal(StatusCode.Unavailable, await Relay(channel));
+        }
+
+        // Only the calls that were allowed stored anything: the batch once (its retry under the key is the same id).
+        Assert.Equal(1, await daemon.Store.TotalSessionsAsync());
+    }
+
+    [Fact]
+    public async Task The_readiness_command_reaches_a_tls_daemon_with_a_private_ca_and_a_key_file()
+    {
+        var (certificateFile, keyFile) = TestPki.WritePem(_pki.Issue("127.0.0.1"), _files.Path, "api");
+        var caFile = _pki.WriteAuthorityPem(_files.Path);
+        await using var daemon = await InProcessDaemon.StartAsync(
+            "--urls=https://127.0.0.1:0", "--Security:Authentication=ApiKeys", $"--Grpc:CertificateFile={certificateFile}", $"--Grpc:KeyFile={keyFile}");
+        var url = daemon.Services.GetRequiredService<Listeners>().GrpcUrls.Single();
+        var apiKeyFile = Path.Combine(_files.Path, "reader.key");
+        await File.WriteAllTextAsync(apiKeyFile, (await daemon.Services.GetRequiredService<ApiKeyStore>().CreateAsync("ci", Role.Reader, CancellationToken.None)).Key + "\n");
+        using var otherPki = new TestPki();
+        var otherCa = Path.Combine(_files.Path, "other");
+        Directory.CreateDirectory(otherCa);
+
+        // A domain name that is refused after the key check: the answer shows the call got through.
+        var (withKey, withKeyOut) = await DaemonProcess.RunToExitAsync(_files.Path, "readiness", "not a domain", "--url", url, "--ca-file", caFile, "--key-file", apiKeyFile);
+        var (noKey, noKeyOut) = await DaemonProcess.RunToExitAsync(_files.Path, "readiness", "not a domain", "--url", url, "--ca-file", caFile);
+        var (wrongCa, wrongCaOut) = await DaemonProcess.RunToExitAsync(_files.Path, "readiness", "not a domain", "--url", url, "--ca-file", otherPki.WriteAuthorityPem(otherCa), "--key-file", apiKeyFile);
+
+        Assert.Equal((2, 2, 2), (withKey, noKey, wrongCa));
+        Assert.Contains("InvalidArgument", withKeyOut);
+        Assert.Contains("Unauthenticated", noKeyOut);
+        Assert.Contains("SSL connection could not be established", wrongCaOut);
+    }
+
+    private static X509Certificate2 SelfSigned(string name)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest($"CN={name}", key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.2")], false));
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+        return X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pkcs12), null);
+    }
+}

@@ -161,10 +161,17 @@ public class ReportPayloadTests
         Assert.Equal(PayloadFormat.Json, ReportPayload.Decode(Json, new ReportLimits()).Format);
         var gz = ReportPayload.Decode(Gzip(Json), new ReportLimits());
         Assert.Equal((PayloadFormat.Gzip, Json.Length), (gz.Format, gz.Json.Length));
-        var zip = ReportPayload.Decode(Zip(("../../etc/report.json.gz", Gzip(Json))), new ReportLimits());
+        var zip = ReportPayload.Decode(Zip(("reports/google.com!example.com!1!2.json.gz", Gzip(Json))), new ReportLimits());
         Assert.True(zip.IsValid, zip.Error);
         Assert.Equal(PayloadFormat.Zip, zip.Format);
         Assert.Equal(Json, zip.Json.ToArray());
+        foreach (var name in new[] { "../../etc/report.json.gz", "/etc/report.json", "C:report.json", "a\\..\\..\\report.json" })
+        {
+            var tricked = ReportPayload.Decode(Zip((name, Gzip(Json))), new ReportLimits());
+            Assert.False(tricked.IsValid, name);
+            Assert.Contains("points outside the archive", tricked.Error);
+        }
+
         Assert.Contains("neither JSON", ReportPayload.Decode("hello"u8.ToArray(), new ReportLimits()).Error);
     }
 

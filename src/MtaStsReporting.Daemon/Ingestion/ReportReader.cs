@@ -38,7 +38,7 @@ public sealed partial class ReportReader(ReportLimits limits)
     {
         if (bytes.Length > limits.MaxMessageBytes)
         {
-            return ReportReadResult.Invalid($"the file is larger than {limits.MaxMessageBytes} bytes", "application/octet-stream");
+            return ReportReadResult.Invalid($"the input is larger than {limits.MaxMessageBytes} bytes (Ingestion:Limits:MaxMessageBytes)", "application/octet-stream");
         }
 
         return ReportPayload.Sniff(bytes.Span) is null ? ReadMail(bytes) : ReadPayload(bytes, fileName);
@@ -79,7 +79,7 @@ public sealed partial class ReportReader(ReportLimits limits)
         }
         catch (FormatException ex)
         {
-            return new ReportReadResult(ReadStatus.NotAReport, null, "not a mail message: " + ex.Message, mediaType, null, null);
+            return new ReportReadResult(ReadStatus.NotAReport, null, "neither a report (JSON, gzip or zip) nor a mail message: " + ex.Message, mediaType, null, null);
         }
 
         var messageId = message.MessageId;

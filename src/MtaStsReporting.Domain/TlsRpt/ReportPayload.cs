@@ -110,8 +110,15 @@ public static class ReportPayload
                 return Fail($"the zip archive has {files.Count} entries; at most {limits.MaxZipEntries} are read");
             }
 
-            // Entries are only read into memory, never written to disk, so names with "../"
-            // can do no harm; they are used only to pick the report.
+            // Entries are only read into memory, never written to disk, so a name with "../"
+            // could do no harm here; but no reporter makes one, so such an archive is hostile
+            // and is refused rather than half-trusted (and nothing downstream ever sees the name).
+            var tricky = files.FirstOrDefault(e => IsPathTrick(e.FullName));
+            if (tricky is not null)
+            {
+                return Fail($"the zip archive has an entry named '{Printable(tricky.FullName)}' that points outside the archive");
+            }
+
             var entry = files.FirstOrDefault(e => e.Name.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
                 ?? files.FirstOrDefault(e => e.Name.EndsWith(".gz", StringComparison.OrdinalIgnoreCase))
                 ?? (files.Count == 1 ? files[0] : null);
@@ -139,6 +146,18 @@ public static class ReportPayload
         {
             return Fail("broken zip archive: " + ex.Message);
         }
+    }
+
+    private static bool IsPathTrick(string name) =>
+        name.StartsWith('/') || name.StartsWith('\\') || name.Contains('\0')
+        || (name.Length >= 2 && char.IsAsciiLetter(name[0]) && name[1] == ':') // a Windows drive
+        || name.Replace('\\', '/').Split('/').Contains("..");
+
+    /// <summary>A name fit for an error message: control characters escaped, at most 100 characters.</summary>
+    private static string Printable(string name)
+    {
+        var text = new string([.. name.Take(100).Select(c => char.IsControl(c) ? '?' : c)]);
+        return name.Length > 100 ? text + "…" : text;
     }
 
     private static (ReadOnlyMemory<byte> Bytes, string? Error) ReadBounded(Stream source, long limit)

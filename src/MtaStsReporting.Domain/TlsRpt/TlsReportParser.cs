@@ -282,6 +282,9 @@ public static class TlsReportParser
                 OptionalString(d, "failure-reason-code", path));
         }
 
+        /// <summary>A value fit for an error message: at most 40 characters.</summary>
+        private static string Excerpt(string raw) => raw.Length <= 40 ? raw : raw[..40] + "…";
+
         private long Count(JsonElement parent, string name, string path)
         {
             if (!parent.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
@@ -295,7 +298,7 @@ public static class TlsReportParser
             {
                 if (!value.TryGetInt64(out count))
                 {
-                    throw new InvalidReportException($"{path}.{name} is not a whole number");
+                    throw new InvalidReportException($"{path}.{name} is not a whole number from 0 to {long.MaxValue} (got {Excerpt(value.GetRawText())})");
                 }
             }
             else if (value.ValueKind == JsonValueKind.String

@@ -130,7 +130,7 @@ public sealed class MailboxWorker(MailboxOptions mailbox, ReportIngestor ingesto
                 {
                     // Too big to read: set aside without downloading it.
                     var source = new ReportSource("imap", $"{mailbox.DisplayName}/{mailbox.Folder}", null);
-                    await ingestor.RejectAsync(source, IngestStatus.Invalid, $"the message is {size} bytes; at most {maxBytes} are read", cancellationToken);
+                    await ingestor.RejectAsync(source, IngestStatus.Invalid, $"the message is {size} bytes, larger than {maxBytes} (Ingestion:Limits:MaxMessageBytes)", cancellationToken);
                     await inbox.MoveToAsync(uid, invalid, cancellationToken);
                     continue;
                 }

@@ -43,10 +43,11 @@ public sealed class MailboxWorker(MailboxOptions mailbox, ReportIngestor ingesto
             {
                 break;
             }
-            catch (Exception ex) when (ex is IOException or ImapProtocolException or ImapCommandException or AuthenticationException
-                or SslHandshakeException or System.Net.Sockets.SocketException or ServiceNotConnectedException or FolderNotFoundException
-                or InvalidOperationException or TimeoutException)
+            catch (Exception ex)
             {
+                // Every failure, of the server or of the store (a full disk), ends the session the
+                // same way: nothing was moved that was not committed, so the mail is read again
+                // after the backoff. A worker that gave up would stop the whole host.
                 board.Set(mailbox.DisplayName, connected: false, error: ex.Message);
                 metrics.MailboxError(mailbox.DisplayName);
                 MailboxLog.Failed(logger, mailbox.DisplayName, delay.TotalSeconds, ex);

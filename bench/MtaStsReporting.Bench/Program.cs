@@ -8,6 +8,8 @@
 //   dotnet run -c Release --project bench/MtaStsReporting.Bench -- --scenarios import [--files 4000] [--rounds 3]
 //       (report import: the daemon's own `import` command on a generated folder;
 //        with --out DIR it only writes the folder, to profile an import by hand)
+//   dotnet run -c Release --project bench/MtaStsReporting.Bench -- --scenarios limits [--seconds 10] [--rounds 3]
+//       (a polite relay's latency alone, then beside a greedy one far over Limits:CallsPerSecondPerCaller)
 //   dotnet run -c Release --project bench/MtaStsReporting.Bench -- --scenarios query [--domains 1000] [--days 400] [--rounds 3] [--out DIR]
 //       (query latency on a store loaded with the daemon's write code; --out keeps and reuses the store)
 //
@@ -24,6 +26,12 @@ var settings = Settings.Parse(args);
 if (settings.Scenarios is ["query"])
 {
     await MtaStsReporting.Bench.QueryBenchmark.RunAsync(Daemon.DaemonDll(), settings.Domains, settings.Days, settings.Rounds, settings.Output);
+    return;
+}
+
+if (settings.Scenarios is ["limits"])
+{
+    await MtaStsReporting.Bench.LimitsBenchmark.RunAsync(settings.Seconds, settings.Rounds);
     return;
 }
 
@@ -293,7 +301,7 @@ internal sealed partial class Daemon : IAsyncDisposable
     public string Url { get; }
 
     /// <summary>Starts a daemon, or with <paramref name="url"/> uses one already running (for profiling it).</summary>
-    public static async Task<Daemon> StartAsync(string? url, string? dataDirectory)
+    public static async Task<Daemon> StartAsync(string? url, string? dataDirectory, params string[] extraArgs)
     {
         if (url is not null)
         {
@@ -318,6 +326,12 @@ internal sealed partial class Daemon : IAsyncDisposable
         {
             start.ArgumentList.Add($"--Storage:DataDirectory={dataDirectory}");
         }
+
+        foreach (var extra in extraArgs)
+        {
+            start.ArgumentList.Add(extra);
+        }
+
         var process = Process.Start(start)!;
         var listening = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         process.OutputDataReceived += (_, e) =>

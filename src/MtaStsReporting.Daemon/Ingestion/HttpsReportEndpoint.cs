@@ -55,7 +55,18 @@ public static class HttpsReportEndpoint
             }
 
             var source = new ReportSource("https", context.Connection.RemoteIpAddress?.ToString() ?? "unknown", null);
-            var result = (await ingestor.IngestAsync([new InboundItem(source, body, InboundKind.Payload)], context.RequestAborted))[0];
+            IngestResult result;
+            try
+            {
+                result = (await ingestor.IngestAsync([new InboundItem(source, body, InboundKind.Payload)], context.RequestAborted))[0];
+            }
+            catch (Microsoft.Data.Sqlite.SqliteException ex)
+            {
+                // Nothing was committed; a 5xx tells the reporter to try again (RFC 8460 §5.4).
+                context.Response.Headers.RetryAfter = "300";
+                return Results.Text($"The report could not be stored now ({ex.Message}); send it again later.\n", statusCode: StatusCodes.Status503ServiceUnavailable);
+            }
+
             return result.Status switch
             {
                 IngestStatus.Imported or IngestStatus.Duplicate => Results.Json(new

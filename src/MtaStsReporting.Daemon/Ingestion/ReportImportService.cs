@@ -23,7 +23,17 @@ public sealed class ReportImportService(ReportIngestor ingestor) : ReportImport.
             _ => throw new RpcException(new Status(StatusCode.InvalidArgument, $"kind: {(int)request.Kind} is not a known kind")),
         };
         var item = new InboundItem(new ReportSource("grpc", context.Peer, null), request.Content.Memory, kind, request.FileName.Length == 0 ? null : request.FileName);
-        var result = (await ingestor.IngestAsync([item], context.CancellationToken))[0];
+        IngestResult result;
+        try
+        {
+            result = (await ingestor.IngestAsync([item], context.CancellationToken))[0];
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException ex)
+        {
+            // Nothing was committed (one transaction); the admin may send the same report again.
+            throw new RpcException(new Status(StatusCode.Unavailable, "The store could not commit the report: " + ex.Message + " Send it again later."));
+        }
+
         if (result.Report is null || result.Status is IngestStatus.Invalid or IngestStatus.NotAReport)
         {
             throw new RpcException(new Status(StatusCode.InvalidArgument, $"content: {result.Status}: {result.Error}"));

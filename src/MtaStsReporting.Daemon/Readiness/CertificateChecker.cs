@@ -44,23 +44,7 @@ public sealed class CertificateChecker(IReadOnlyList<X509Certificate2> extraRoot
         string? problem = null;
         if (!trusted && extraRoots.Count > 0)
         {
-            using var custom = new X509Chain();
-            custom.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-            custom.ChainPolicy.CustomTrustStore.AddRange(extraRoots.ToArray());
-            custom.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-            if (chain is not null)
-            {
-                foreach (var element in chain.ChainElements.Skip(1))
-                {
-                    custom.ChainPolicy.ExtraStore.Add(element.Certificate);
-                }
-            }
-
-            trusted = custom.Build(certificate);
-            if (!trusted)
-            {
-                problem = string.Join("; ", custom.ChainStatus.Select(s => s.StatusInformation.Trim()).Distinct());
-            }
+            trusted = Security.PrivateTrust.ChainsTo(certificate, extraRoots, chain, usage: null, out problem);
         }
         else if (!trusted && chain is not null)
         {

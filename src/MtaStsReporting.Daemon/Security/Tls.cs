@@ -34,9 +34,6 @@ public sealed class ReloadingCertificate
         _loadedStamp = stamp;
     }
 
-    /// <summary>The certificate being served (its leaf).</summary>
-    public X509Certificate2 Certificate => Current.TargetCertificate;
-
     /// <summary>The certificate and chain to serve on the next handshake.</summary>
     public SslStreamCertificateContext Current
     {
@@ -247,11 +244,44 @@ public sealed class ClientCertificateAuthority
             return null;
         }
 
+        // Revocation: remove the mapping (private CAs rarely publish CRLs).
+        return PrivateTrust.ChainsTo(certificate, _roots, presented: null, PrivateTrust.ClientAuthentication, out _) ? named : null;
+    }
+}
+
+/// <summary>
+/// Chains built against CAs of our own (a private PKI, a test CA) instead of, or besides, the
+/// system's roots: for client certificates, for the live check's peers, for the commands that
+/// call the daemon.
+/// </summary>
+public static class PrivateTrust
+{
+    /// <summary>The TLS client authentication usage (RFC 5280 id-kp-clientAuth).</summary>
+    public static readonly Oid ClientAuthentication = new("1.3.6.1.5.5.7.3.2");
+
+    /// <summary>
+    /// Whether <paramref name="certificate"/> chains to one of <paramref name="roots"/>, using the
+    /// intermediates the peer sent (<paramref name="presented"/>, as the TLS stack built it).
+    /// Revocation is not checked. <paramref name="problem"/> says why not, when it does not.
+    /// </summary>
+    public static bool ChainsTo(X509Certificate2 certificate, IEnumerable<X509Certificate2> roots, X509Chain? presented, Oid? usage, out string? problem)
+    {
         using var chain = new X509Chain();
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(_roots);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck; // private CAs rarely publish CRLs; revoke by removing the mapping
-        chain.ChainPolicy.ApplicationPolicy.Add(new Oid("1.3.6.1.5.5.7.3.2")); // TLS client authentication
-        return chain.Build(certificate) ? named : null;
+        chain.ChainPolicy.CustomTrustStore.AddRange(roots.ToArray());
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        if (usage is not null)
+        {
+            chain.ChainPolicy.ApplicationPolicy.Add(usage);
+        }
+
+        foreach (var element in presented?.ChainElements.Skip(1) ?? [])
+        {
+            chain.ChainPolicy.ExtraStore.Add(element.Certificate);
+        }
+
+        var trusted = chain.Build(certificate);
+        problem = trusted ? null : string.Join("; ", chain.ChainStatus.Select(s => s.StatusInformation.Trim()).Distinct());
+        return trusted;
     }
 }

@@ -60,11 +60,11 @@ public static class HttpsReportEndpoint
             {
                 result = (await ingestor.IngestAsync([new InboundItem(source, body, InboundKind.Payload)], context.RequestAborted))[0];
             }
-            catch (Microsoft.Data.Sqlite.SqliteException ex)
+            catch (Persistence.StoreUnavailableException ex)
             {
                 // Nothing was committed; a 5xx tells the reporter to try again (RFC 8460 §5.4).
                 context.Response.Headers.RetryAfter = "300";
-                return Results.Text($"The report could not be stored now ({ex.Message}); send it again later.\n", statusCode: StatusCodes.Status503ServiceUnavailable);
+                return Results.Text($"{ex.Message} Send the report again later.\n", statusCode: StatusCodes.Status503ServiceUnavailable);
             }
 
             return result.Status switch

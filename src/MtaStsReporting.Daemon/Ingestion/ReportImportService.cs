@@ -28,10 +28,10 @@ public sealed class ReportImportService(ReportIngestor ingestor) : ReportImport.
         {
             result = (await ingestor.IngestAsync([item], context.CancellationToken))[0];
         }
-        catch (Microsoft.Data.Sqlite.SqliteException ex)
+        catch (Persistence.StoreUnavailableException ex)
         {
             // Nothing was committed (one transaction); the admin may send the same report again.
-            throw new RpcException(new Status(StatusCode.Unavailable, "The store could not commit the report: " + ex.Message + " Send it again later."));
+            throw new RpcException(new Status(StatusCode.Unavailable, ex.Message + " Send the report again later."));
         }
 
         if (result.Report is null || result.Status is IngestStatus.Invalid or IngestStatus.NotAReport)

@@ -4,6 +4,7 @@ using MtaStsReporting.Api.V1;
 using MtaStsReporting.Daemon.Hosting;
 using MtaStsReporting.Daemon.Storage;
 using MtaStsReporting.Domain.RelayOutcomes;
+using MtaStsReporting.Persistence;
 using MtaStsReporting.Persistence.RelayOutcomes;
 
 namespace MtaStsReporting.Daemon.Relay;

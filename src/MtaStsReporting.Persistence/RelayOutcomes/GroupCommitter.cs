@@ -113,6 +113,3 @@ public sealed class GroupCommitter : IAsyncDisposable
 
     private sealed record Item(PendingBatch Batch, TaskCompletionSource<BatchCommitResult> Done);
 }
-
-/// <summary>The store failed to commit (disk full, I/O error); nothing of the call was stored.</summary>
-public sealed class StoreUnavailableException(string message, Exception inner) : Exception(message, inner);

@@ -52,7 +52,21 @@ public sealed class TlsReportStore(string connectionString, SqliteDurability dur
     /// the unique index decides, so concurrent writers cannot both store one report.
     /// Hand-written SQL: EF's change tracker cost more than everything else in an import.
     /// </summary>
+    /// <exception cref="StoreUnavailableException">Nothing was committed (a full disk, an I/O error); the input may be offered again.</exception>
     public async Task<IReadOnlyList<ReportStoreResult>> SaveAsync(IReadOnlyList<IncomingReport> reports, IReadOnlyList<Rejection> rejections, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await SaveCoreAsync(reports, rejections, cancellationToken);
+        }
+        catch (SqliteException ex)
+        {
+            // The same exception as the relay path's, so that every entry point answers alike.
+            throw new StoreUnavailableException("The store could not commit: " + ex.Message, ex);
+        }
+    }
+
+    private async Task<IReadOnlyList<ReportStoreResult>> SaveCoreAsync(IReadOnlyList<IncomingReport> reports, IReadOnlyList<Rejection> rejections, CancellationToken cancellationToken)
     {
         await using var connection = await SqliteDatabase.OpenWriterAsync(connectionString, durability, cancellationToken);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);

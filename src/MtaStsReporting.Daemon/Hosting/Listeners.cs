@@ -41,8 +41,6 @@ public sealed partial class Listeners
     /// <summary>The upload listener's certificate, when it speaks TLS.</summary>
     public Security.ReloadingCertificate? IngestionCertificate { get; private set; }
 
-    private bool _ingestionTls;
-
     /// <summary>Sets the listeners up from configuration; a bad URL throws a message naming the setting.</summary>
     public void Configure(KestrelServerOptions kestrel, string? urls, IConfiguration configuration)
     {
@@ -138,14 +136,12 @@ public sealed partial class Listeners
             IngestionCertificate = Security.ReloadingCertificate.Load(https.CertificateFile, https.KeyFile, "Ingestion:Https:CertificateFile", logger);
         }
 
-        _ingestionTls = IngestionCertificate is not null;
-        var ingestionCertificate = IngestionCertificate;
         _ingestion = Listen(kestrel, ingestionAddress, ingestionPort, l =>
         {
-            l.Protocols = ingestionCertificate is null ? HttpProtocols.Http1 : HttpProtocols.Http1AndHttp2;
-            if (ingestionCertificate is not null)
+            l.Protocols = IngestionCertificate is null ? HttpProtocols.Http1 : HttpProtocols.Http1AndHttp2;
+            if (IngestionCertificate is not null)
             {
-                UseTls(l, ingestionCertificate, [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11], clients: null);
+                UseTls(l, IngestionCertificate, [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11], clients: null);
             }
         });
     }
@@ -172,7 +168,7 @@ public sealed partial class Listeners
     }
 
     /// <summary>Reads the bound ports once the server has started.</summary>
-    public void OnStarted() => IngestionUrl = _ingestion is null ? null : Url(_ingestionTls ? "https" : "http", _ingestion);
+    public void OnStarted() => IngestionUrl = _ingestion is null ? null : Url(IngestionCertificate is null ? "http" : "https", _ingestion);
 
     private static ListenOptions Listen(KestrelServerOptions kestrel, IPAddress? address, int port, Action<ListenOptions> configure)
     {

@@ -53,7 +53,7 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IAsyncLifetime
         {
             _loop = Task.Run(async () =>
             {
-                using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(daemon.Channel.Target.StartsWith("http", StringComparison.Ordinal) ? daemon.Channel.Target : "http://" + daemon.Channel.Target);
+                using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(daemon.Url);
                 var relay = new RelayOutcomes.RelayOutcomesClient(channel);
                 var query = new Query.QueryClient(channel);
                 for (var i = 0; !_stop.IsCancellationRequested; i++)
@@ -135,7 +135,7 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IAsyncLifetime
     /// <summary>Posts raw bytes to a gRPC method over HTTP/2 and returns the gRPC status it ends with.</summary>
     private async Task<(int Http, string? Status, string Message)> RawGrpcAsync(string method, byte[] body, string contentType = "application/grpc")
     {
-        var target = _daemon.Channel.Target.StartsWith("http", StringComparison.Ordinal) ? _daemon.Channel.Target : "http://" + _daemon.Channel.Target;
+        var target = _daemon.Url;
         using var http = new HttpClient();
         var content = new ByteArrayContent(body);
         content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);

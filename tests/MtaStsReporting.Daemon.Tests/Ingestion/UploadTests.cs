@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
@@ -9,6 +8,7 @@ using Grpc.Core;
 using Microsoft.EntityFrameworkCore;
 using MtaStsReporting.Api.V1;
 using MtaStsReporting.Daemon.Tests.Support;
+using static MtaStsReporting.Daemon.Tests.Hostile.HostileInputs;
 
 namespace MtaStsReporting.Daemon.Tests.Ingestion;
 
@@ -58,17 +58,6 @@ public sealed class UploadTests : IAsyncLifetime
         await _daemon.DisposeAsync();
         _certificate.Dispose();
         _certs.Dispose();
-    }
-
-    private static byte[] Gzip(byte[] data)
-    {
-        using var output = new MemoryStream();
-        using (var gzip = new GZipStream(output, CompressionLevel.SmallestSize))
-        {
-            gzip.Write(data);
-        }
-
-        return output.ToArray();
     }
 
     private Task<HttpResponseMessage> PostAsync(byte[] body, string mediaType)
@@ -122,7 +111,7 @@ public sealed class UploadTests : IAsyncLifetime
     [Fact]
     public async Task The_upload_route_is_not_served_on_the_grpc_port()
     {
-        using var grpcPort = new HttpClient { BaseAddress = new Uri(_daemon.Channel.Target.StartsWith("http", StringComparison.Ordinal) ? _daemon.Channel.Target : "http://" + _daemon.Channel.Target), DefaultRequestVersion = HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
+        using var grpcPort = new HttpClient { BaseAddress = new Uri(_daemon.Url), DefaultRequestVersion = HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
         var content = new ByteArrayContent(File.ReadAllBytes(Corpus.File("mta-sts-exporter/google.json")));
         content.Headers.ContentType = new MediaTypeHeaderValue("application/tlsrpt+json");
         var response = await grpcPort.PostAsync("/tlsrpt", content);

@@ -201,7 +201,7 @@ public sealed class ReadinessApiTests(Xunit.Abstractions.ITestOutputHelper outpu
     [Fact]
     public async Task The_commands_print_json_and_exit_with_the_verdict()
     {
-        var url = _daemon.Channel.Target.StartsWith("http", StringComparison.Ordinal) ? _daemon.Channel.Target : "http://" + _daemon.Channel.Target;
+        var url = _daemon.Url;
         var (ready, readyOut) = await DaemonProcess.RunToExitAsync(_dir.Path, "readiness", "ready.example", "--url", url);
         var (notReady, notReadyOut) = await DaemonProcess.RunToExitAsync(_dir.Path, "readiness", "broken.example", "--url", url);
         output.WriteLine(readyOut);

@@ -61,7 +61,7 @@ public sealed class TlsTests : IDisposable
         var (certificateFile, keyFile) = TestPki.WritePem(_pki.Issue("127.0.0.1", "localhost"), _files.Path, "api");
         await using var daemon = await InProcessDaemon.StartAsync(
             "--urls=https://127.0.0.1:0", $"--Grpc:CertificateFile={certificateFile}", $"--Grpc:KeyFile={keyFile}");
-        var url = daemon.Services.GetRequiredService<Listeners>().GrpcUrls.Single();
+        var url = daemon.Url;
         Assert.StartsWith("https://127.0.0.1:", url);
 
         var seen = new List<string>();
@@ -119,7 +119,7 @@ public sealed class TlsTests : IDisposable
         // TLS on every address with keys required: it starts, and a loopback client gets the key check.
         await using var daemon = await InProcessDaemon.StartAsync(
             "--urls=https://0.0.0.0:0", "--Security:Authentication=ApiKeys", $"--Grpc:CertificateFile={certificateFile}", $"--Grpc:KeyFile={keyFile}");
-        var port = new Uri(daemon.Services.GetRequiredService<Listeners>().GrpcUrls.Single()).Port;
+        var port = new Uri(daemon.Url).Port;
         using var channel = Channel($"https://127.0.0.1:{port}", null);
         var ex = await Assert.ThrowsAsync<RpcException>(() => new Query.QueryClient(channel).ListDomainsAsync(new ListDomainsRequest()).ResponseAsync);
         Assert.Equal(StatusCode.Unauthenticated, ex.StatusCode);
@@ -142,7 +142,7 @@ public sealed class TlsTests : IDisposable
             $"--Security:ClientCertificates:TrustedCaFile={caFile}",
             "--Security:ClientCertificates:Identities:0:Name=relay-1", "--Security:ClientCertificates:Identities:0:SubjectName=relay-1.example", "--Security:ClientCertificates:Identities:0:Role=Relay",
             "--Security:ClientCertificates:Identities:1:Name=dashboard", $"--Security:ClientCertificates:Identities:1:Sha256={pinned.GetCertHashString(HashAlgorithmName.SHA256)}", "--Security:ClientCertificates:Identities:1:Role=Reader");
-        var url = daemon.Services.GetRequiredService<Listeners>().GrpcUrls.Single();
+        var url = daemon.Url;
         var batch = Batch("mtls-1", Success("example.com", InProcessDaemon.DefaultNow));
 
         async Task<StatusCode> Relay(GrpcChannel channel, Metadata? headers = null)
@@ -207,7 +207,7 @@ public sealed class TlsTests : IDisposable
         var caFile = _pki.WriteAuthorityPem(_files.Path);
         await using var daemon = await InProcessDaemon.StartAsync(
             "--urls=https://127.0.0.1:0", "--Security:Authentication=ApiKeys", $"--Grpc:CertificateFile={certificateFile}", $"--Grpc:KeyFile={keyFile}");
-        var url = daemon.Services.GetRequiredService<Listeners>().GrpcUrls.Single();
+        var url = daemon.Url;
         var apiKeyFile = Path.Combine(_files.Path, "reader.key");
         await File.WriteAllTextAsync(apiKeyFile, (await daemon.Services.GetRequiredService<ApiKeyStore>().CreateAsync("ci", Role.Reader, CancellationToken.None)).Key + "\n");
         using var otherPki = new TestPki();

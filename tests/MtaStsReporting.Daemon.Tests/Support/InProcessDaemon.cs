@@ -32,6 +32,9 @@ public sealed class InProcessDaemon : IAsyncDisposable
 
     public IServiceProvider Services => _daemon!.Services;
 
+    /// <summary>The gRPC listener's URL (Channel.Target drops the scheme).</summary>
+    public string Url => _daemon!.Urls.Single();
+
     public string? IngestionUrl => _daemon!.IngestionUrl;
 
     public string? HttpApiUrl => _daemon!.HttpApiUrl;
@@ -55,7 +58,7 @@ public sealed class InProcessDaemon : IAsyncDisposable
         _extraArgs = extraArgs;
         string[] args = ["--urls=http://127.0.0.1:0", "--HttpApi:Url=http://127.0.0.1:0", $"--Storage:DataDirectory={_directory.Path}", .. extraArgs];
         _daemon = await DaemonApp.StartAsync(args, services => services.AddSingleton<TimeProvider>(Clock));
-        Channel = GrpcChannel.ForAddress(_daemon.Urls.Single());
+        Channel = GrpcChannel.ForAddress(Url);
     }
 
     private async Task StopCoreAsync()

@@ -36,7 +36,9 @@ internal static class LimitsBenchmark
             await stop.CancelAsync();
             var (ok, refused, greedySeconds) = await greedyLoad;
 
-            var row = (Percentile(alone.Latencies, 0.5), Percentile(alone.Latencies, 0.99), Percentile(beside.Latencies, 0.5), Percentile(beside.Latencies, 0.99),
+            alone.Latencies.Sort();
+            beside.Latencies.Sort();
+            var row = (Stats.Quantile(alone.Latencies, 0.5), Stats.Quantile(alone.Latencies, 0.99), Stats.Quantile(beside.Latencies, 0.5), Stats.Quantile(beside.Latencies, 0.99),
                 beside.Latencies.Count / (double)seconds, ok / greedySeconds, refused / greedySeconds, alone.Errors + beside.Errors);
             rows.Add(row);
             Console.WriteLine($"round {round}: polite alone p50 {row.Item1:N2} ms p99 {row.Item2:N2} ms; beside greedy p50 {row.Item3:N2} ms p99 {row.Item4:N2} ms ({row.Item5:N0} calls/s, {row.Item8} errors); " +
@@ -44,16 +46,10 @@ internal static class LimitsBenchmark
             Directory.Delete(data, recursive: true);
         }
 
-        static double Median(IEnumerable<double> values)
-        {
-            var sorted = values.OrderBy(v => v).ToArray();
-            return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
-        }
-
         Console.WriteLine($"median of {rounds} rounds ({Environment.ProcessorCount} cores, {seconds} s per phase, limit {Limit}/s per key): " +
-            $"polite alone p50 {Median(rows.Select(r => r.AloneP50)):N2} ms p99 {Median(rows.Select(r => r.AloneP99)):N2} ms; " +
-            $"beside greedy p50 {Median(rows.Select(r => r.BesideP50)):N2} ms p99 {Median(rows.Select(r => r.BesideP99)):N2} ms; " +
-            $"greedy accepted {Median(rows.Select(r => r.GreedyOk)):N0}/s, refused {Median(rows.Select(r => r.GreedyRefused)):N0}/s; polite errors {rows.Sum(r => r.PoliteErrors)}");
+            $"polite alone p50 {Stats.Median(rows.Select(r => r.AloneP50)):N2} ms p99 {Stats.Median(rows.Select(r => r.AloneP99)):N2} ms; " +
+            $"beside greedy p50 {Stats.Median(rows.Select(r => r.BesideP50)):N2} ms p99 {Stats.Median(rows.Select(r => r.BesideP99)):N2} ms; " +
+            $"greedy accepted {Stats.Median(rows.Select(r => r.GreedyOk)):N0}/s, refused {Stats.Median(rows.Select(r => r.GreedyRefused)):N0}/s; polite errors {rows.Sum(r => r.PoliteErrors)}");
     }
 
     private static async Task<string> CreateKeyAsync(string data, string name)
@@ -146,16 +142,5 @@ internal static class LimitsBenchmark
             }
         })));
         return (ok, refused, clock.Elapsed.TotalSeconds);
-    }
-
-    private static double Percentile(List<double> values, double p)
-    {
-        if (values.Count == 0)
-        {
-            return double.NaN;
-        }
-
-        var sorted = values.Order().ToArray();
-        return sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
     }
 }

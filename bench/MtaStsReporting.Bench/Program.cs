@@ -21,6 +21,7 @@ using System.Text.RegularExpressions;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Net.Client;
 using MtaStsReporting.Api.V1;
+using static MtaStsReporting.Bench.Stats;
 
 var settings = Settings.Parse(args);
 if (settings.Scenarios is ["query"])
@@ -107,12 +108,6 @@ foreach (var group in results.GroupBy(r => r.Scenario))
     Console.WriteLine(
         $"  {group.Key,-6} {Median(group.Select(r => r.OutcomesPerSecond)),10:N0} outcomes/s {Median(group.Select(r => r.CallsPerSecond)),9:N0} calls/s" +
         $"  p50 {Median(group.Select(r => r.P50Ms)),7:N2} ms  p99 {Median(group.Select(r => r.P99Ms)),7:N2} ms  daemon peak {Median(group.Select(r => r.PeakMemoryMb)),5:N0} MB");
-}
-
-static double Median(IEnumerable<double> values)
-{
-    var sorted = values.OrderBy(v => v).ToArray();
-    return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
 }
 
 internal sealed record Settings(int Seconds, int WarmupSeconds, int Relays, int Streams, int UnaryConcurrency, int UnaryBatch, int Rounds, string? Url, string[] Scenarios, int Files, string? Output, int Domains, int Days)
@@ -242,8 +237,7 @@ internal static class Scenarios
     private static Result Summarise(string scenario, long outcomes, int calls, double seconds, List<double> latencies)
     {
         latencies.Sort();
-        double At(double q) => latencies.Count == 0 ? 0 : latencies[Math.Min(latencies.Count - 1, (int)(q * latencies.Count))];
-        return new Result(scenario, outcomes / seconds, calls / seconds, At(0.50), At(0.99));
+        return new Result(scenario, outcomes / seconds, calls / seconds, Quantile(latencies, 0.50), Quantile(latencies, 0.99));
     }
 
     /// <summary>

@@ -70,32 +70,34 @@ public sealed partial class Listeners
             }
         }
 
+        // An API listener (gRPC or HTTP/JSON): cleartext or TLS with the API certificate, checked
+        // for exposure the same way.
         var clients = kestrel.ApplicationServices.GetRequiredService<Security.ClientCertificateAuthority>();
-        Security.ReloadingCertificate ApiCertificateFor(string setting, string url)
+        (ListenOptions Options, bool Tls) ApiListener(string url, string setting, HttpProtocols protocols, SslApplicationProtocol alpn)
         {
-            if (grpc.CertificateFile is null || grpc.KeyFile is null)
+            var (scheme, address, port) = Parse(url, setting);
+            var tls = scheme == "https";
+            CheckExposure(address, tls, setting, url);
+            if (tls && (grpc.CertificateFile is null || grpc.KeyFile is null))
             {
                 throw new OptionsValidationFailure($"{setting}: '{url}' is https://; Grpc:CertificateFile and Grpc:KeyFile are required.");
             }
 
-            return ApiCertificate ??= Security.ReloadingCertificate.Load(grpc.CertificateFile, grpc.KeyFile, "Grpc:CertificateFile", logger);
+            var certificate = tls ? ApiCertificate ??= Security.ReloadingCertificate.Load(grpc.CertificateFile!, grpc.KeyFile!, "Grpc:CertificateFile", logger) : null;
+            return (Listen(kestrel, address, port, l =>
+            {
+                l.Protocols = protocols;
+                if (certificate is not null)
+                {
+                    UseTls(l, certificate, [alpn], clients);
+                }
+            }), tls);
         }
 
         urls = string.IsNullOrWhiteSpace(urls) ? grpc.Urls : urls;
         foreach (var url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            var (scheme, address, port) = Parse(url, "urls (Grpc:Urls)");
-            var tls = scheme == "https";
-            CheckExposure(address, tls, "urls (Grpc:Urls)", url);
-            var certificate = tls ? ApiCertificateFor("urls (Grpc:Urls)", url) : null;
-            _grpc.Add((Listen(kestrel, address, port, l =>
-            {
-                l.Protocols = HttpProtocols.Http2;
-                if (certificate is not null)
-                {
-                    UseTls(l, certificate, [SslApplicationProtocol.Http2], clients);
-                }
-            }), tls));
+            _grpc.Add(ApiListener(url, "urls (Grpc:Urls)", HttpProtocols.Http2, SslApplicationProtocol.Http2));
         }
 
         // The same API as HTTP/1.1 + JSON (gRPC JSON transcoding), so that plain curl works:
@@ -103,18 +105,7 @@ public sealed partial class Listeners
         var httpApi = configuration["HttpApi:Url"];
         if (!string.IsNullOrWhiteSpace(httpApi))
         {
-            var (scheme, address, port) = Parse(httpApi, "HttpApi:Url");
-            var tls = scheme == "https";
-            CheckExposure(address, tls, "HttpApi:Url", httpApi);
-            var certificate = tls ? ApiCertificateFor("HttpApi:Url", httpApi) : null;
-            _http = (Listen(kestrel, address, port, l =>
-            {
-                l.Protocols = HttpProtocols.Http1;
-                if (certificate is not null)
-                {
-                    UseTls(l, certificate, [SslApplicationProtocol.Http11], clients);
-                }
-            }), tls);
+            _http = ApiListener(httpApi, "HttpApi:Url", HttpProtocols.Http1, SslApplicationProtocol.Http11);
         }
 
         var https = configuration.GetSection(IngestionOptions.Section + ":Https").Get<HttpsIngestionOptions>() ?? new HttpsIngestionOptions();

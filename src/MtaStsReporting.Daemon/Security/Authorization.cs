@@ -103,35 +103,35 @@ public sealed class AuthorizationInterceptor(SecurityOptions options, ApiKeyStor
             return;
         }
 
+        var (id, role, who) = await AuthenticateAsync(context);
+        context.UserState[KeyIdState] = id;
+        if (!roles.Contains(role))
+        {
+            throw new RpcException(new Status(StatusCode.PermissionDenied, $"{who} ({role.ToString().ToLowerInvariant()}) may not call {context.Method}"));
+        }
+    }
+
+    /// <summary>Who is calling: an API key, or else a client certificate the TLS handshake accepted and that is mapped to a role.</summary>
+    private async Task<(string Id, Role Role, string Who)> AuthenticateAsync(ServerCallContext context)
+    {
         var presented = Presented(context.RequestHeaders);
-        if (presented is null)
+        if (presented is not null)
         {
-            // No key: a client certificate the TLS handshake accepted, mapped to a role.
-            var certificate = context.GetHttpContext().Connection.ClientCertificate;
-            var identity = certificate is null || !certificates.Enabled ? null : certificates.Identify(certificate);
-            if (identity is null)
-            {
-                throw new RpcException(new Status(StatusCode.Unauthenticated, certificate is null
-                    ? "an API key is required: send it as 'authorization: Bearer <key>' or 'x-api-key: <key>'"
-                    : $"the client certificate '{certificate.Subject}' is not mapped to a role, and no API key was sent"));
-            }
-
-            context.UserState[KeyIdState] = "cert:" + identity.Name;
-            if (!roles.Contains(identity.Role))
-            {
-                throw new RpcException(new Status(StatusCode.PermissionDenied, $"client certificate {identity.Name} ({identity.Role.ToString().ToLowerInvariant()}) may not call {context.Method}"));
-            }
-
-            return;
+            var key = await LookupAsync(presented, context.CancellationToken)
+                ?? throw new RpcException(new Status(StatusCode.Unauthenticated, "the API key is unknown or revoked"));
+            return (key.Id, key.Role, $"key {key.Id}");
         }
 
-        var key = await LookupAsync(presented, context.CancellationToken)
-            ?? throw new RpcException(new Status(StatusCode.Unauthenticated, "the API key is unknown or revoked"));
-        context.UserState[KeyIdState] = key.Id;
-        if (!roles.Contains(key.Role))
+        var certificate = context.GetHttpContext().Connection.ClientCertificate;
+        var identity = certificate is null || !certificates.Enabled ? null : certificates.Identify(certificate);
+        if (identity is null)
         {
-            throw new RpcException(new Status(StatusCode.PermissionDenied, $"key {key.Id} ({key.Role.ToString().ToLowerInvariant()}) may not call {context.Method}"));
+            throw new RpcException(new Status(StatusCode.Unauthenticated, certificate is null
+                ? "an API key is required: send it as 'authorization: Bearer <key>' or 'x-api-key: <key>'"
+                : $"the client certificate '{certificate.Subject}' is not mapped to a role, and no API key was sent"));
         }
+
+        return ("cert:" + identity.Name, identity.Role, $"client certificate {identity.Name}");
     }
 
     private async Task<ApiKeyInfo?> LookupAsync(string presented, CancellationToken cancellationToken)

@@ -53,9 +53,10 @@ public sealed class ReloadingCertificate
     /// <summary>Loads the pair at start; a pair that does not load stops the daemon with a message naming the setting.</summary>
     public static ReloadingCertificate Load(string certificateFile, string keyFile, string setting, ILogger logger)
     {
-        var stamp = Stamp(certificateFile, keyFile);
         try
         {
+            // Stamped before reading: a change made while reading is picked up at the next check.
+            var stamp = Stamp(certificateFile, keyFile);
             return new ReloadingCertificate(certificateFile, keyFile, logger, Read(certificateFile, keyFile), stamp);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException or ArgumentException)

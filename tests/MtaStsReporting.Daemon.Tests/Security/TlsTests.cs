@@ -116,6 +116,10 @@ public sealed class TlsTests : IDisposable
             InProcessDaemon.StartAsync("--urls=https://127.0.0.1:0", $"--Grpc:CertificateFile={certificateFile}", $"--Grpc:KeyFile={certificateFile}"));
         Assert.StartsWith("Grpc:CertificateFile: cannot load certificate", badKey.Message);
 
+        var missing = await Assert.ThrowsAsync<OptionsValidationFailure>(() =>
+            InProcessDaemon.StartAsync("--urls=https://127.0.0.1:0", $"--Grpc:CertificateFile={certificateFile}.missing", $"--Grpc:KeyFile={keyFile}"));
+        Assert.StartsWith("Grpc:CertificateFile: cannot load certificate", missing.Message);
+
         // TLS on every address with keys required: it starts, and a loopback client gets the key check.
         await using var daemon = await InProcessDaemon.StartAsync(
             "--urls=https://0.0.0.0:0", "--Security:Authentication=ApiKeys", $"--Grpc:CertificateFile={certificateFile}", $"--Grpc:KeyFile={keyFile}");

@@ -480,7 +480,7 @@ public sealed class RelayRequestReader(RelayOptions options, TimeProvider time)
         if (text.Length > 45 || text.Contains('%') || !IPAddress.TryParse(text, out var address)
             || (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && address.ToString() != text))
         {
-            return new FieldError(field, $"'{Truncate(text)}' is not an IPv4 or IPv6 address");
+            return new FieldError(field, $"'{Domain.Quote.Shorten(text)}' is not an IPv4 or IPv6 address");
         }
 
         // One spelling per address, so that equal details count together.
@@ -509,5 +509,4 @@ public sealed class RelayRequestReader(RelayOptions options, TimeProvider time)
 
     private static string? Empty(string text) => text.Length == 0 ? null : text;
 
-    private static string Truncate(string s) => s.Length <= 64 ? s : string.Concat(s.AsSpan(0, 64), "…");
 }

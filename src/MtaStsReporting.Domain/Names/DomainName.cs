@@ -59,7 +59,7 @@ public readonly record struct DomainName
         }
         catch (ArgumentException)
         {
-            error = $"'{Truncate(input)}' is not a valid domain name";
+            error = $"'{Quote.Shorten(input)}' is not a valid domain name";
             return false;
         }
 
@@ -72,7 +72,7 @@ public readonly record struct DomainName
         var labels = ascii.Split('.');
         if (labels.Length < 2)
         {
-            error = $"'{Truncate(input)}' has a single label; a domain name is expected";
+            error = $"'{Quote.Shorten(input)}' has a single label; a domain name is expected";
             return false;
         }
 
@@ -80,7 +80,7 @@ public readonly record struct DomainName
         {
             if (label.Length is 0 or > MaxLabelLength || label.StartsWith('-') || label.EndsWith('-'))
             {
-                error = $"'{Truncate(input)}' is not a valid domain name";
+                error = $"'{Quote.Shorten(input)}' is not a valid domain name";
                 return false;
             }
         }
@@ -93,6 +93,4 @@ public readonly record struct DomainName
     /// <summary>Normalises or throws <see cref="FormatException"/>; for trusted input and tests.</summary>
     public static DomainName Parse(string input) =>
         TryParse(input, out var name, out var error) ? name : throw new FormatException($"Domain name {error}.");
-
-    internal static string Truncate(string s) => s.Length <= 64 ? s : string.Concat(s.AsSpan(0, 64), "…");
 }

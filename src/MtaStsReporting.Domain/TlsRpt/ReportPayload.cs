@@ -154,11 +154,7 @@ public static class ReportPayload
         || name.Replace('\\', '/').Split('/').Contains("..");
 
     /// <summary>A name fit for an error message: control characters escaped, at most 100 characters.</summary>
-    private static string Printable(string name)
-    {
-        var text = new string([.. name.Take(100).Select(c => char.IsControl(c) ? '?' : c)]);
-        return name.Length > 100 ? text + "…" : text;
-    }
+    private static string Printable(string name) => Quote.Shorten(new string([.. name.Select(c => char.IsControl(c) ? '?' : c)]), 100);
 
     private static (ReadOnlyMemory<byte> Bytes, string? Error) ReadBounded(Stream source, long limit)
     {

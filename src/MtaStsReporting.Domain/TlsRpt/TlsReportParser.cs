@@ -282,9 +282,6 @@ public static class TlsReportParser
                 OptionalString(d, "failure-reason-code", path));
         }
 
-        /// <summary>A value fit for an error message: at most 40 characters.</summary>
-        private static string Excerpt(string raw) => raw.Length <= 40 ? raw : raw[..40] + "…";
-
         private long Count(JsonElement parent, string name, string path)
         {
             if (!parent.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
@@ -298,7 +295,7 @@ public static class TlsReportParser
             {
                 if (!value.TryGetInt64(out count))
                 {
-                    throw new InvalidReportException($"{path}.{name} is not a whole number from 0 to {long.MaxValue} (got {Excerpt(value.GetRawText())})");
+                    throw new InvalidReportException($"{path}.{name} is not a whole number from 0 to {long.MaxValue} (got {Quote.Shorten(value.GetRawText())})");
                 }
             }
             else if (value.ValueKind == JsonValueKind.String
@@ -331,7 +328,7 @@ public static class TlsReportParser
                 return value.ToUniversalTime();
             }
 
-            throw new InvalidReportException($"date-range.{name} '{Truncate(text)}' is not a date-time");
+            throw new InvalidReportException($"date-range.{name} '{Quote.Shorten(text)}' is not a date-time");
         }
 
         private string RequiredString(JsonElement parent, string name)
@@ -395,6 +392,5 @@ public static class TlsReportParser
 
         private void Flag(string code, string detail) => _flags.Add(new ReportFlag(code, detail));
 
-        private static string Truncate(string s) => s.Length <= 64 ? s : string.Concat(s.AsSpan(0, 64), "…");
     }
 }

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Text;
 using Grpc.Core;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
@@ -26,50 +25,31 @@ public sealed class FaultSoakTests(ITestOutputHelper output) : IAsyncLifetime
     private readonly TempDirectory _mount = new();
     private bool _mounted;
 
-    public async Task InitializeAsync()
+    public Task InitializeAsync()
     {
         // A file system that can really fill up, without touching the machine's disks.
-        var (code, text) = await RunAsync("mount", "-t", "tmpfs", "-o", "size=48m,mode=0700", "tmpfs", _mount.Path);
+        var (code, text) = Command.Run("mount", "-t", "tmpfs", "-o", "size=48m,mode=0700", "tmpfs", _mount.Path);
         Assert.True(code == 0, $"the fault soak mounts a 48 MB tmpfs and needs root for it (CI runs as root): {text}");
         _mounted = true;
+        return Task.CompletedTask;
     }
 
-    public async Task DisposeAsync()
+    public Task DisposeAsync()
     {
         if (_mounted)
         {
-            await RunAsync("umount", "-l", _mount.Path);
+            Command.Run("umount", "-l", _mount.Path);
         }
 
         _mount.Dispose();
         _cwd.Dispose();
-    }
-
-    private static async Task<(int Code, string Output)> RunAsync(string file, params string[] args)
-    {
-        var start = new ProcessStartInfo(file) { RedirectStandardError = true, RedirectStandardOutput = true };
-        args.ToList().ForEach(start.ArgumentList.Add);
-        using var process = Process.Start(start)!;
-        var text = await process.StandardError.ReadToEndAsync() + await process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, text);
+        return Task.CompletedTask;
     }
 
     /// <summary>A report mail with its own report id: 10 successful sessions for soak-inbound.example.</summary>
-    private static byte[] ReportMail(int n)
-    {
-        var json = $$$"""
-            {"organization-name":"Soak Reporter","date-range":{"start-datetime":"2026-11-20T00:00:00Z","end-datetime":"2026-11-20T23:59:59Z"},
-             "contact-info":"tlsrpt@reporter.example","report-id":"soak-{{{n}}}",
-             "policies":[{"policy":{"policy-type":"sts","policy-string":["version: STSv1","mode: testing","mx: mx.soak-inbound.example","max_age: 86400"],"policy-domain":"soak-inbound.example"},
-               "summary":{"total-successful-session-count":10,"total-failure-session-count":0}}]}
-            """;
-        var mail = $"From: reports@reporter.example\r\nTo: reports@example.org\r\nSubject: Report Domain: soak-inbound.example Submitter: reporter.example Report-ID: <soak-{n}>\r\n" +
-                   $"Message-ID: <soak-{n}@reporter.example>\r\nDate: Fri, 20 Nov 2026 12:00:00 +0000\r\nMIME-Version: 1.0\r\n" +
-                   "Content-Type: multipart/report; report-type=tlsrpt; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nA report.\r\n" +
-                   "--b\r\nContent-Type: application/tlsrpt+json\r\nContent-Disposition: attachment; filename=\"r.json\"\r\n\r\n" + json + "\r\n--b--\r\n";
-        return Encoding.ASCII.GetBytes(mail);
-    }
+    private static byte[] ReportMail(int n) => TestReports.Mail(
+        TestReports.Attachment("outer", "application/tlsrpt+json", TestReports.Report($"soak-{n}", "soak-inbound.example", "Soak Reporter")),
+        messageId: $"soak-{n}@reporter.example");
 
     [Fact]
     public async Task Kill_dovecot_restart_and_a_full_disk_lose_nothing_acknowledged_and_count_nothing_twice()

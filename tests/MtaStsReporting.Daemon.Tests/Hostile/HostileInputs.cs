@@ -1,5 +1,5 @@
-using System.IO.Compression;
 using System.Text;
+using static MtaStsReporting.Daemon.Tests.Support.TestReports;
 
 namespace MtaStsReporting.Daemon.Tests.Hostile;
 
@@ -18,51 +18,7 @@ public sealed record HostileInput(string Name, byte[] Bytes, string Error, bool 
 public static class HostileInputs
 {
     /// <summary>A valid report, for wrapping in hostile containers.</summary>
-    public static readonly byte[] ValidReport = Encoding.UTF8.GetBytes("""
-        {"organization-name":"Hostile Test Org","date-range":{"start-datetime":"2026-11-20T00:00:00Z","end-datetime":"2026-11-20T23:59:59Z"},
-         "contact-info":"tlsrpt@hostile.example","report-id":"hostile-1",
-         "policies":[{"policy":{"policy-type":"sts","policy-string":["version: STSv1","mode: testing","mx: mx.hostile.example","max_age: 86400"],"policy-domain":"hostile.example"},
-           "summary":{"total-successful-session-count":10,"total-failure-session-count":0}}]}
-        """);
-
-    public static byte[] Gzip(byte[] data)
-    {
-        using var output = new MemoryStream();
-        using (var gzip = new GZipStream(output, CompressionLevel.SmallestSize))
-        {
-            gzip.Write(data);
-        }
-
-        return output.ToArray();
-    }
-
-    public static byte[] Zip(params (string Name, byte[] Data)[] entries)
-    {
-        using var output = new MemoryStream();
-        using (var zip = new ZipArchive(output, ZipArchiveMode.Create, leaveOpen: true))
-        {
-            foreach (var (name, data) in entries)
-            {
-                using var stream = zip.CreateEntry(name, CompressionLevel.SmallestSize).Open();
-                stream.Write(data);
-            }
-        }
-
-        return output.ToArray();
-    }
-
-    /// <summary>A report mail (RFC 8460 §5.3 shape) around a body part the caller writes.</summary>
-    public static byte[] Mail(string bodyPart, string contentType = "multipart/report; report-type=tlsrpt; boundary=\"outer\"", string extraHeaders = "")
-    {
-        var text = $"From: reports@hostile.example\r\nTo: tlsrpt@example.com\r\nSubject: Report Domain: hostile.example Submitter: hostile.example Report-ID: <hostile-1>\r\n" +
-                   $"Message-ID: <hostile-{Guid.NewGuid():N}@hostile.example>\r\nDate: Fri, 20 Nov 2026 12:00:00 +0000\r\nTLS-Report-Domain: hostile.example\r\nTLS-Report-Submitter: hostile.example\r\n" +
-                   $"MIME-Version: 1.0\r\n{extraHeaders}Content-Type: {contentType}\r\n\r\n{bodyPart}";
-        return Encoding.Latin1.GetBytes(text);
-    }
-
-    private static string Attachment(string boundary, string mediaType, byte[] data) =>
-        $"--{boundary}\r\nContent-Type: text/plain\r\n\r\nThis is a report.\r\n--{boundary}\r\nContent-Type: {mediaType}\r\nContent-Transfer-Encoding: base64\r\nContent-Disposition: attachment; filename=\"report.json.gz\"\r\n\r\n" +
-        Convert.ToBase64String(data, Base64FormattingOptions.InsertLineBreaks) + $"\r\n--{boundary}--\r\n";
+    public static readonly byte[] ValidReport = Report("hostile-1", "hostile.example", "Hostile Test Org");
 
     /// <summary>Report payloads (bodies of uploads, gRPC imports, files).</summary>
     public static IEnumerable<HostileInput> Payloads()

@@ -8,7 +8,7 @@ using Grpc.Core;
 using Microsoft.EntityFrameworkCore;
 using MtaStsReporting.Api.V1;
 using MtaStsReporting.Daemon.Tests.Support;
-using static MtaStsReporting.Daemon.Tests.Hostile.HostileInputs;
+using static MtaStsReporting.Daemon.Tests.Support.TestReports;
 
 namespace MtaStsReporting.Daemon.Tests.Ingestion;
 

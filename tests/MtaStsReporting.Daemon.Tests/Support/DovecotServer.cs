@@ -58,14 +58,14 @@ public sealed class DovecotServer : IAsyncDisposable
     {
         var d = _dir.Path;
         // Dovecot's auth and mail processes run as unprivileged users: they must reach the files.
-        Run("chmod", "755", d);
+        Command.RunChecked("chmod", "755", d);
         Directory.CreateDirectory(Path.Combine(d, "home"));
         Directory.CreateDirectory(Path.Combine(d, "run"));
         Directory.CreateDirectory(Path.Combine(d, "state"));
         File.WriteAllText(Path.Combine(d, "users"), $"{User}:{{PLAIN}}{Password}\n");
         File.WriteAllText(PasswordFile, Password + "\n");
         // Mail is stored as the dovecot user: Dovecot refuses mail access as root.
-        Run("chown", "-R", "dovecot:dovecot", Path.Combine(d, "home"));
+        Command.RunChecked("chown", "-R", "dovecot:dovecot", Path.Combine(d, "home"));
         File.WriteAllText(Path.Combine(d, "dovecot.conf"), $$"""
             protocols = imap
             listen = 127.0.0.1
@@ -127,7 +127,7 @@ public sealed class DovecotServer : IAsyncDisposable
     {
         if (_process is { HasExited: false })
         {
-            Run("kill", "-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Command.RunChecked("kill", "-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
             await _process.WaitForExitAsync(timeout.Token);
         }
@@ -198,23 +198,6 @@ public sealed class DovecotServer : IAsyncDisposable
         finally
         {
             _dir.Dispose();
-        }
-    }
-
-
-    private static void Run(string file, params string[] args)
-    {
-        var start = new ProcessStartInfo(file) { UseShellExecute = false };
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        using var p = Process.Start(start)!;
-        p.WaitForExit();
-        if (p.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{file} {string.Join(' ', args)} exited {p.ExitCode}");
         }
     }
 }

@@ -1,0 +1,56 @@
+using System.IO.Compression;
+using System.Text;
+
+namespace MtaStsReporting.Daemon.Tests.Support;
+
+/// <summary>Reports, report mails and archives built in code, for tests that need many or odd ones.</summary>
+public static class TestReports
+{
+    /// <summary>A valid RFC 8460 report for 2026-11-20: one sts policy for <paramref name="domain"/>, all sessions successful.</summary>
+    public static byte[] Report(string reportId, string domain, string organization, long successes = 10) => Encoding.UTF8.GetBytes($$$"""
+        {"organization-name":"{{{organization}}}","date-range":{"start-datetime":"2026-11-20T00:00:00Z","end-datetime":"2026-11-20T23:59:59Z"},
+         "contact-info":"tlsrpt@reporter.example","report-id":"{{{reportId}}}",
+         "policies":[{"policy":{"policy-type":"sts","policy-string":["version: STSv1","mode: testing","mx: mx.{{{domain}}}","max_age: 86400"],"policy-domain":"{{{domain}}}"},
+           "summary":{"total-successful-session-count":{{{successes}}},"total-failure-session-count":0}}]}
+        """);
+
+    /// <summary>A report mail (RFC 8460 §5.3 shape) around a body part the caller writes.</summary>
+    public static byte[] Mail(string bodyPart, string contentType = "multipart/report; report-type=tlsrpt; boundary=\"outer\"", string extraHeaders = "", string? messageId = null)
+    {
+        var text = "From: reports@reporter.example\r\nTo: tlsrpt@example.com\r\nSubject: Report Domain: example.com Submitter: reporter.example Report-ID: <test>\r\n" +
+                   $"Message-ID: <{messageId ?? Guid.NewGuid().ToString("N") + "@reporter.example"}>\r\nDate: Fri, 20 Nov 2026 12:00:00 +0000\r\nTLS-Report-Domain: example.com\r\nTLS-Report-Submitter: reporter.example\r\n" +
+                   $"MIME-Version: 1.0\r\n{extraHeaders}Content-Type: {contentType}\r\n\r\n{bodyPart}";
+        return Encoding.Latin1.GetBytes(text);
+    }
+
+    /// <summary>The body of a multipart/report: a text part, then the data as a base64 attachment.</summary>
+    public static string Attachment(string boundary, string mediaType, byte[] data) =>
+        $"--{boundary}\r\nContent-Type: text/plain\r\n\r\nThis is a report.\r\n--{boundary}\r\nContent-Type: {mediaType}\r\nContent-Transfer-Encoding: base64\r\nContent-Disposition: attachment; filename=\"report.json.gz\"\r\n\r\n" +
+        Convert.ToBase64String(data, Base64FormattingOptions.InsertLineBreaks) + $"\r\n--{boundary}--\r\n";
+
+    public static byte[] Gzip(byte[] data)
+    {
+        using var output = new MemoryStream();
+        using (var gzip = new GZipStream(output, CompressionLevel.SmallestSize))
+        {
+            gzip.Write(data);
+        }
+
+        return output.ToArray();
+    }
+
+    public static byte[] Zip(params (string Name, byte[] Data)[] entries)
+    {
+        using var output = new MemoryStream();
+        using (var zip = new ZipArchive(output, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            foreach (var (name, data) in entries)
+            {
+                using var stream = zip.CreateEntry(name, CompressionLevel.SmallestSize).Open();
+                stream.Write(data);
+            }
+        }
+
+        return output.ToArray();
+    }
+}

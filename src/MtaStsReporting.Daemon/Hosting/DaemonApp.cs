@@ -317,7 +317,7 @@ public static class DaemonApp
         services.AddSingleton(sp => new Readiness.LiveChecker(
             sp.GetRequiredService<ILookupClient>(),
             sp.GetRequiredService<IOptions<CheckOptions>>().Value,
-            Readiness.CertificateChecker.FromFiles(sp.GetRequiredService<IOptions<CheckOptions>>().Value.TrustedCaFiles),
+            Readiness.CertificateChecker.FromFiles(sp.GetRequiredService<IOptions<CheckOptions>>().Value.TrustedCaFiles, sp.GetRequiredService<TimeProvider>()),
             sp.GetRequiredService<TimeProvider>()));
         services.AddOptions<Security.SecurityOptions>().Bind(configuration.GetSection(Security.SecurityOptions.Section), o => o.ErrorOnUnknownConfiguration = true);
         services.AddSingleton(sp => new Persistence.Security.ApiKeyStore(sp.GetRequiredService<RelayOutcomeStore>().ConnectionString, sp.GetRequiredService<TimeProvider>()));

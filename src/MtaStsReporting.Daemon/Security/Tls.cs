@@ -261,16 +261,27 @@ public static class PrivateTrust
     public static readonly Oid ClientAuthentication = new("1.3.6.1.5.5.7.3.2");
 
     /// <summary>
-    /// Whether <paramref name="certificate"/> chains to one of <paramref name="roots"/>, using the
-    /// intermediates the peer sent (<paramref name="presented"/>, as the TLS stack built it).
-    /// Revocation is not checked. <paramref name="problem"/> says why not, when it does not.
+    /// Whether <paramref name="certificate"/> chains to one of <paramref name="roots"/> (the
+    /// system's roots when null), using the intermediates the peer sent (<paramref name="presented"/>,
+    /// as the TLS stack built it), judged at <paramref name="at"/> (now when null). Revocation is
+    /// not checked. <paramref name="problem"/> says why not, when it does not.
     /// </summary>
-    public static bool ChainsTo(X509Certificate2 certificate, IEnumerable<X509Certificate2> roots, X509Chain? presented, Oid? usage, out string? problem)
+    public static bool ChainsTo(X509Certificate2 certificate, IEnumerable<X509Certificate2>? roots, X509Chain? presented, Oid? usage, out string? problem, DateTimeOffset? at = null)
     {
         using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(roots.ToArray());
+        if (roots is not null)
+        {
+            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+            chain.ChainPolicy.CustomTrustStore.AddRange(roots.ToArray());
+        }
+
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        if (at is { } time)
+        {
+            chain.ChainPolicy.VerificationTime = time.LocalDateTime;
+            chain.ChainPolicy.VerificationTimeIgnored = false;
+        }
+
         if (usage is not null)
         {
             chain.ChainPolicy.ApplicationPolicy.Add(usage);

@@ -16,7 +16,8 @@ public sealed class ReadinessApiTests(Xunit.Abstractions.ITestOutputHelper outpu
     private static readonly string[] ReadyLines = ["version: STSv1", "mode: testing", "mx: mx.ready.example", "max_age: 604800"];
     private static readonly string[] BrokenLines = ["version: STSv1", "mode: testing", "mx: *.broken.example", "max_age: 604800"];
     private readonly TempDirectory _dir = new();
-    private readonly TestPki _pki = new();
+    // The live check judges certificates at the daemon's clock: issue them against that clock.
+    private readonly TestPki _pki = new(InProcessDaemon.DefaultNow);
     private readonly List<X509Certificate2> _certificates = [];
     private DnsServer _dns = null!;
     private PolicyHost _policyHost = null!;
@@ -53,7 +54,7 @@ public sealed class ReadinessApiTests(Xunit.Abstractions.ITestOutputHelper outpu
         _smtp = new SmtpStartTlsServer(new Dictionary<string, X509Certificate2>
         {
             ["mx.ready.example"] = Keep(_pki.Issue("mx.ready.example")),
-            ["mx-expired.broken.example"] = Keep(_pki.Issue(["mx-expired.broken.example"], DateTimeOffset.UtcNow.AddDays(-90), DateTimeOffset.UtcNow.AddDays(-3))),
+            ["mx-expired.broken.example"] = Keep(_pki.Issue(["mx-expired.broken.example"], _pki.Now.AddDays(-90), _pki.Now.AddDays(-3))),
             ["mx-wrongname.broken.example"] = Keep(_pki.Issue("mail.unrelated.example")),
         });
 

@@ -3,21 +3,31 @@ using System.Security.Cryptography.X509Certificates;
 
 namespace MtaStsReporting.Daemon.Tests.Support;
 
-/// <summary>A certificate authority of the test's own, and certificates it issues.</summary>
+/// <summary>
+/// A certificate authority of the test's own, and certificates it issues. Validity is counted
+/// from <c>now</c>: the wall clock for peers that judge by it (Kestrel, the TLS stack), the
+/// daemon's fixed clock for code that judges by the daemon's <see cref="TimeProvider"/> (the
+/// live check), so that a test gives the same answer on any day it runs.
+/// </summary>
 public sealed class TestPki : IDisposable
 {
     private readonly RSA _caKey = RSA.Create(2048);
+    private readonly DateTimeOffset? _now;
 
-    public TestPki()
+    public TestPki(DateTimeOffset? now = null)
     {
+        _now = now;
         var request = new CertificateRequest("CN=MtaStsReporting Test CA", _caKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
-        Authority = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddYears(-1), DateTimeOffset.UtcNow.AddYears(5));
+        Authority = request.CreateSelfSigned(Now.AddYears(-1), Now.AddYears(5));
     }
 
     public X509Certificate2 Authority { get; }
+
+    /// <summary>The instant validity is counted from.</summary>
+    public DateTimeOffset Now => _now ?? DateTimeOffset.UtcNow;
 
     /// <summary>Writes the CA certificate as PEM, for <c>Check:TrustedCaFiles</c>.</summary>
     public string WriteAuthorityPem(string directory)
@@ -46,7 +56,7 @@ public sealed class TestPki : IDisposable
         return X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null);
     }
 
-    public X509Certificate2 Issue(params string[] names) => Issue(names, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(90));
+    public X509Certificate2 Issue(params string[] names) => Issue(names, Now.AddDays(-1), Now.AddDays(90));
 
     /// <summary>A client certificate (TLS client authentication) for the common name.</summary>
     public X509Certificate2 IssueClient(string commonName)
@@ -56,7 +66,7 @@ public sealed class TestPki : IDisposable
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, false));
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.2")], false));
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(Authority, true, false));
-        using var issued = request.Create(Authority, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30), RandomNumberGenerator.GetBytes(12));
+        using var issued = request.Create(Authority, Now.AddDays(-1), Now.AddDays(30), RandomNumberGenerator.GetBytes(12));
         using var withKey = issued.CopyWithPrivateKey(key);
         return X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null);
     }

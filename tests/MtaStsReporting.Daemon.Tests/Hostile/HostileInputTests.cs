@@ -268,7 +268,7 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IAsyncLifetime
             }
         }
 
-        await dovecot.AppendAsync(File.ReadAllBytes(Corpus.File("mox/microsoft.eml")));
+        await dovecot.AppendAsync(TestReports.ReportMail("hostile-good-1"));
         await DovecotServer.EventuallyAsync(async () => (await dovecot.MessageIdsAsync("TLSRPT/Processed")).Count == 1, "the good report processed", seconds: 30);
         Assert.Equal(1, (await StoredAsync(daemon)).Reports);
     }

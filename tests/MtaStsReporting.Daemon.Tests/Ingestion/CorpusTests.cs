@@ -62,7 +62,7 @@ public sealed class CorpusTests
         { "tlsrpt-digest/tlsrpt_success_google_2.eml", "Google Inc.", "2026-05-12T00:00:00Z_example.com", 4, 0 },
     };
 
-    [Theory]
+    [CorpusTheory]
     [MemberData(nameof(Reports))]
     public void Each_report_reads_with_its_totals(string file, string organization, string reportId, long successes, long failures)
     {
@@ -74,7 +74,7 @@ public sealed class CorpusTests
             (result.Report!.OrganizationName, result.Report.ReportId, result.Report.SuccessCount, result.Report.FailureCount));
     }
 
-    [Fact]
+    [CorpusFact]
     public async Task The_whole_corpus_goes_through_the_import_command()
     {
         await using var daemon = await InProcessDaemon.StartAsync();

@@ -36,10 +36,10 @@ public sealed class DkimTests : IAsyncLifetime
         _keys.Dispose();
     }
 
-    /// <summary>An RFC 8460 §5.3 report mail from reporter.example, built around a corpus report.</summary>
+    /// <summary>An RFC 8460 §5.3 report mail from reporter.example.</summary>
     private static MimeMessage ReportMail(string reportId)
     {
-        var json = File.ReadAllText(Corpus.File("mta-sts-exporter/google.json")).Replace("2024-02-17T00:00:00Z_example.com", reportId, StringComparison.Ordinal);
+        var json = System.Text.Encoding.UTF8.GetString(TestReports.Report(reportId, "example.com", "Reporter Example", contact: "smtp-tls-reporting@unrelated.example"));
         var message = new MimeMessage();
         message.From.Add(new MailboxAddress("TLS reports", "noreply@" + SigningDomain));
         message.To.Add(new MailboxAddress(null, "tlsrpt@example.com"));
@@ -116,7 +116,7 @@ public sealed class DkimTests : IAsyncLifetime
         Assert.Equal(IngestStatus.Invalid, unsigned.Status);
         Assert.Contains("RequireAlignedDkim", unsigned.Error);
         Assert.Equal(IngestStatus.Imported, signed.Status);
-        // The Google report says contact-info smtp-tls-reporting@google.com: no alignment with reporter.example either.
+        // The report says contact-info smtp-tls-reporting@unrelated.example: no alignment with reporter.example either.
         Assert.Equal(IngestStatus.Invalid, unaligned.Status);
         await using var db = daemon.Store.Open();
         Assert.Equal(["signed"], await db.TlsReports.Select(r => r.ReportId).ToListAsync());

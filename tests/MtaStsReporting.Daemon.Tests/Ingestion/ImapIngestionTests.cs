@@ -18,8 +18,6 @@ public sealed class ImapIngestionTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _dovecot.DisposeAsync();
 
-    private static byte[] CorpusMail(string file) => File.ReadAllBytes(Corpus.File(file));
-
     private static byte[] Bounce() => System.Text.Encoding.ASCII.GetBytes(
         "From: MAILER-DAEMON@mx.example.net\r\nTo: reports@example.org\r\nSubject: Undelivered Mail Returned to Sender\r\n" +
         "Message-ID: <bounce-1@mx.example.net>\r\nDate: Sun, 29 Nov 2026 10:00:00 +0000\r\nContent-Type: text/plain\r\n\r\nThis is the mail system.\r\n");
@@ -38,9 +36,9 @@ public sealed class ImapIngestionTests : IAsyncLifetime
     [Fact]
     public async Task Mail_waiting_at_start_is_ingested_and_sorted_into_folders()
     {
-        await _dovecot.AppendAsync(CorpusMail("mox/example.eml"));
-        await _dovecot.AppendAsync(CorpusMail("deltachat-core-rust/tlsrpt.eml"));
-        await _dovecot.AppendAsync(CorpusMail("mox/example.eml")); // the same report again: a duplicate
+        await _dovecot.AppendAsync(TestReports.ReportMail("imap-a"));
+        await _dovecot.AppendAsync(TestReports.ReportMail("imap-b", gzip: false));
+        await _dovecot.AppendAsync(TestReports.ReportMail("imap-a", messageId: "again@reporter.example")); // the same report again: a duplicate
         await _dovecot.AppendAsync(Bounce());
         await _dovecot.AppendAsync(BrokenReport());
 
@@ -52,7 +50,7 @@ public sealed class ImapIngestionTests : IAsyncLifetime
 
         await using var db = daemon.Store.Open();
         var reports = await db.TlsReports.OrderBy(r => r.ReportId).ToListAsync();
-        Assert.Equal(["2022-09-15T00:00:00Z_test.xmox.nl", "2024-01-20T00:00:00Z_nine.testrun.org"], reports.Select(r => r.ReportId));
+        Assert.Equal(["imap-a", "imap-b"], reports.Select(r => r.ReportId));
         Assert.All(reports, r => Assert.Equal(("imap", "test/INBOX"), (r.SourceKind, r.SourceName)));
         Assert.All(reports, r => Assert.NotNull(r.MessageId));
         var rejections = await db.ReportRejections.OrderBy(r => r.MessageId).ToListAsync();
@@ -68,7 +66,7 @@ public sealed class ImapIngestionTests : IAsyncLifetime
         await DovecotServer.EventuallyAsync(() => Task.FromResult(HealthOf(daemon, "mailbox") == HealthCheckResponse.Types.ServingStatus.Serving), "mailbox connected");
         await Task.Delay(500); // let the worker enter IDLE
 
-        await _dovecot.AppendAsync(CorpusMail("tlsrpt-digest/tlsrpt_success_google_1.eml"));
+        await _dovecot.AppendAsync(TestReports.ReportMail("idle-1"));
 
         await DovecotServer.EventuallyAsync(async () => await ReportCountAsync(daemon) == 1, "report ingested through IDLE", seconds: 10);
         await DovecotServer.EventuallyAsync(async () => (await _dovecot.MessageIdsAsync(Processed)).Count == 1, "message moved");
@@ -86,7 +84,7 @@ public sealed class ImapIngestionTests : IAsyncLifetime
         Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, HealthOf(daemon, string.Empty));
 
         await _dovecot.RestartAsync();
-        await _dovecot.AppendAsync(CorpusMail("tlsrpt-digest/tlsrpt_success_google_2.eml"));
+        await _dovecot.AppendAsync(TestReports.ReportMail("after-restart-1"));
 
         await DovecotServer.EventuallyAsync(async () => await ReportCountAsync(daemon) == 1, "report ingested after the restart");
         await DovecotServer.EventuallyAsync(async () => (await _dovecot.MessageIdsAsync(Processed)).Count == 1, "message moved");
@@ -98,7 +96,7 @@ public sealed class ImapIngestionTests : IAsyncLifetime
     {
         // The state a crash between commit and move leaves: the report is stored, the mail is
         // still in INBOX.
-        var mail = CorpusMail("mox/microsoft.eml");
+        var mail = TestReports.ReportMail("crash-1");
         await using var daemon = await InProcessDaemon.StartAsync();
         var ingestor = daemon.Services.GetRequiredService<ReportIngestor>();
         var first = await ingestor.IngestAsync([new InboundItem(new ReportSource("imap", "test/INBOX", null), mail, InboundKind.Mail)], CancellationToken.None);

@@ -30,7 +30,7 @@ public sealed class MetricsTests
         bad.Count = 0;
         await Assert.ThrowsAsync<RpcException>(() => relay.ReportOutcomesAsync(Batch("m-2", bad)).ResponseAsync);
         var import = new ReportImport.ReportImportClient(daemon.Channel);
-        await import.ImportReportAsync(new ImportReportRequest { Content = ByteString.CopyFrom(File.ReadAllBytes(Corpus.File("mox/example.eml"))) });
+        await import.ImportReportAsync(new ImportReportRequest { Content = ByteString.CopyFrom(TestReports.ReportMail("metrics-1")) });
 
         using var http = new HttpClient { BaseAddress = new Uri(daemon.HttpApiUrl!) };
         var text = await http.GetStringAsync("/metrics");

@@ -7,9 +7,10 @@ namespace MtaStsReporting.Daemon.Tests.Support;
 public static class TestReports
 {
     /// <summary>A valid RFC 8460 report for 2026-11-20: one sts policy for <paramref name="domain"/>, all sessions successful.</summary>
-    public static byte[] Report(string reportId, string domain, string organization, long successes = 10) => Encoding.UTF8.GetBytes($$$"""
-        {"organization-name":"{{{organization}}}","date-range":{"start-datetime":"2026-11-20T00:00:00Z","end-datetime":"2026-11-20T23:59:59Z"},
-         "contact-info":"tlsrpt@reporter.example","report-id":"{{{reportId}}}",
+    public static byte[] Report(string reportId, string domain, string organization, long successes = 10,
+        string start = "2026-11-20T00:00:00Z", string end = "2026-11-20T23:59:59Z", string contact = "tlsrpt@reporter.example") => Encoding.UTF8.GetBytes($$$"""
+        {"organization-name":"{{{organization}}}","date-range":{"start-datetime":"{{{start}}}","end-datetime":"{{{end}}}"},
+         "contact-info":"{{{contact}}}","report-id":"{{{reportId}}}",
          "policies":[{"policy":{"policy-type":"sts","policy-string":["version: STSv1","mode: testing","mx: mx.{{{domain}}}","max_age: 86400"],"policy-domain":"{{{domain}}}"},
            "summary":{"total-successful-session-count":{{{successes}}},"total-failure-session-count":0}}]}
         """);
@@ -23,9 +24,21 @@ public static class TestReports
         return Encoding.Latin1.GetBytes(text);
     }
 
+    /// <summary>
+    /// A whole RFC 8460 §5.3 report mail: <see cref="Report"/> gzip-compressed (or as plain JSON)
+    /// in a multipart/report, with its own Message-ID.
+    /// </summary>
+    public static byte[] ReportMail(string reportId, string domain = "example.com", string organization = "Test Reporter", bool gzip = true, string? messageId = null, long successes = 10)
+    {
+        var report = Report(reportId, domain, organization, successes);
+        return Mail(gzip
+            ? Attachment("outer", "application/tlsrpt+gzip", Gzip(report))
+            : Attachment("outer", "application/tlsrpt+json", report, "report.json"), messageId: messageId ?? reportId + "@reporter.example");
+    }
+
     /// <summary>The body of a multipart/report: a text part, then the data as a base64 attachment.</summary>
-    public static string Attachment(string boundary, string mediaType, byte[] data) =>
-        $"--{boundary}\r\nContent-Type: text/plain\r\n\r\nThis is a report.\r\n--{boundary}\r\nContent-Type: {mediaType}\r\nContent-Transfer-Encoding: base64\r\nContent-Disposition: attachment; filename=\"report.json.gz\"\r\n\r\n" +
+    public static string Attachment(string boundary, string mediaType, byte[] data, string fileName = "report.json.gz") =>
+        $"--{boundary}\r\nContent-Type: text/plain\r\n\r\nThis is a report.\r\n--{boundary}\r\nContent-Type: {mediaType}\r\nContent-Transfer-Encoding: base64\r\nContent-Disposition: attachment; filename=\"{fileName}\"\r\n\r\n" +
         Convert.ToBase64String(data, Base64FormattingOptions.InsertLineBreaks) + $"\r\n--{boundary}--\r\n";
 
     public static byte[] Gzip(byte[] data)

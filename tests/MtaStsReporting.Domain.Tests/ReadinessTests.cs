@@ -16,7 +16,7 @@ public class ReadinessTests
     private static LiveFindings Live(string[] lines, Func<MxProbe, MxProbe>? probe = null, string[]? mx = null) => new(
         new StsRecord("20261101T000000"), null, StsPolicy.Parse(string.Join('\n', lines)).Policy, null,
         mx ?? ["mx1.example.com", "b1.backup.example.com"],
-        (mx ?? ["mx1.example.com", "b1.backup.example.com"]).Select(h => (probe ?? (p => p))(new MxProbe(h, true, true, true, 200, null))).ToList());
+        (mx ?? ["mx1.example.com", "b1.backup.example.com"]).Select(h => (probe ?? (p => p))(new MxProbe(h, "192.0.2.1", ProbeStatus.Secured, true, true, 200, null))).ToList());
 
     private static ReportDay Day(int daysAgo, string org, long ok, string[]? lines = null, string type = "sts", params (string Type, string Mx, long Count)[] failures) => new(
         DateOnly.FromDateTime(Now.UtcDateTime).AddDays(-daysAgo), org, type, type == "sts" ? lines ?? Testing : [], ok, failures.Sum(f => f.Count),
@@ -134,7 +134,6 @@ public class ReadinessTests
     public void Live_problems_block()
     {
         Assert.Contains("mx-not-covered", Codes(Evaluate(Live(Testing, mx: ["mx1.example.com", "mx2.example.com"]), Clean())));
-        Assert.Contains("starttls-missing", Codes(Evaluate(Live(Testing, p => p with { StartTls = false }), Clean())));
         Assert.Contains("certificate-expired", Codes(Evaluate(Live(Testing, p => p with { CertificateTrusted = false, DaysUntilExpiry = -2 }), Clean())));
         Assert.Contains("certificate-name", Codes(Evaluate(Live(Testing, p => p with { NameMatches = false }), Clean())));
         var noRecord = Live(Testing) with { Record = null, RecordError = "2 TXT records start with v=STSv1" };
@@ -143,6 +142,76 @@ public class ReadinessTests
         var result = Evaluate(noPolicy, Clean());
         Assert.Equal((Verdict.NotReady, (StsPolicyMode?)null), (result.Verdict, result.Mode));
         Assert.Contains("HTTP 404", result.Reasons.Single(r => r.Code == "policy-fetch").Message);
+    }
+
+    public static TheoryData<ProbeStatus, bool, bool, int, string, Severity, Verdict, string> Probes => new()
+    {
+        // status, trusted, name matches, days left → reason, its severity, the verdict, words of its message
+        { ProbeStatus.StartTlsNotOffered, false, false, 0, "starttls-missing", Severity.Blocking, Verdict.NotReady, "mx1.example.com [192.0.2.1] does not offer STARTTLS" },
+        { ProbeStatus.TlsFailed, false, false, 0, "starttls-failed", Severity.Blocking, Verdict.NotReady, "the TLS handshake failed" },
+        { ProbeStatus.Unreachable, false, false, 0, "mx-unreachable", Severity.Insufficient, Verdict.InsufficientData, "could not be reached from here" },
+        { ProbeStatus.NoAddress, false, false, 0, "mx-no-address", Severity.Warning, Verdict.Ready, "has no address" },
+        { ProbeStatus.Secured, false, true, -2, "certificate-expired", Severity.Blocking, Verdict.NotReady, "expired 2 days ago" },
+        { ProbeStatus.Secured, false, true, -1, "certificate-expired", Severity.Blocking, Verdict.NotReady, "expired 1 day ago" },
+        { ProbeStatus.Secured, true, false, 200, "certificate-name", Severity.Blocking, Verdict.NotReady, "for another name" },
+        { ProbeStatus.Secured, false, true, 200, "certificate-not-trusted", Severity.Blocking, Verdict.NotReady, "does not validate" },
+        { ProbeStatus.Secured, true, true, 13, "certificate-expiring", Severity.Warning, Verdict.Ready, "expires in 13 days" },
+        { ProbeStatus.Secured, true, true, 0, "certificate-expiring", Severity.Warning, Verdict.Ready, "expires in 0 days" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Probes))]
+    public void Each_probe_outcome_has_its_own_reason(ProbeStatus status, bool trusted, bool nameMatches, int days, string code, Severity severity, Verdict verdict, string words)
+    {
+        var live = Live(Testing, p => p.Host == "mx1.example.com" ? p with { Status = status, CertificateTrusted = trusted, NameMatches = nameMatches, DaysUntilExpiry = days } : p);
+        var result = Evaluate(live, Clean());
+
+        var reason = Assert.Single(result.Reasons, r => r.Evidence.TryGetValue("mx", out var mx) && mx == "mx1.example.com");
+        Assert.Equal((code, severity, verdict), (reason.Code, reason.Severity, result.Verdict));
+        Assert.Contains(words, reason.Message, StringComparison.Ordinal);
+        Assert.Equal("192.0.2.1", reason.Evidence["address"]);
+    }
+
+    [Fact]
+    public void Fourteen_days_left_is_no_warning()
+    {
+        var result = Evaluate(Live(Testing, p => p with { DaysUntilExpiry = 14 }), Clean());
+        Assert.DoesNotContain("certificate-expiring", Codes(result));
+    }
+
+    [Fact]
+    public void Each_address_of_an_mx_is_judged_on_its_own()
+    {
+        var live = Live(Testing) with
+        {
+            Probes =
+            [
+                new MxProbe("mx1.example.com", "192.0.2.1", ProbeStatus.Secured, true, true, 200, null),
+                new MxProbe("mx1.example.com", "192.0.2.2", ProbeStatus.Secured, false, true, -3, "certificate has expired"),
+            ],
+        };
+        var reason = Assert.Single(Evaluate(live, Clean()).Reasons, r => r.Severity == Severity.Blocking);
+        Assert.Equal(("certificate-expired", "192.0.2.2"), (reason.Code, reason.Evidence["address"]));
+    }
+
+    [Theory]
+    [InlineData(13, true)]
+    [InlineData(14, false)]
+    [InlineData(-1, false)] // expired: the fetch itself fails (sts-webpki-invalid)
+    public void A_policy_host_certificate_expiring_soon_is_a_warning(int days, bool warned)
+    {
+        var result = Evaluate(Live(Testing) with { PolicyCertificateDaysLeft = days }, Clean());
+        Assert.Equal(warned, Codes(result).Contains("policy-certificate-expiring"));
+        Assert.Equal(Verdict.Ready, result.Verdict);
+    }
+
+    [Fact]
+    public void Mode_none_gives_one_reason_and_needs_no_mx_lines()
+    {
+        var none = Live(["version: STSv1", "mode: none", "max_age: 86400"]);
+        var result = Evaluate(none, Clean());
+        Assert.Equal(Verdict.NotReady, result.Verdict);
+        Assert.Equal(["mode-none"], Codes(result));
     }
 
     [Fact]

@@ -314,11 +314,17 @@ public static class DaemonApp
         services.AddSingleton<IValidateOptions<CheckOptions>, CheckOptionsValidator>();
         services.AddSingleton<IValidateOptions<Domain.Readiness.ReadinessRules>, ReadinessRulesValidator>();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<Domain.Readiness.ReadinessRules>>().Value);
+        services.AddSingleton(sp => new Readiness.DnsLookup(sp.GetRequiredService<ILookupClient>()));
+        services.AddSingleton(sp => Readiness.CertificateChecker.FromFiles(sp.GetRequiredService<IOptions<CheckOptions>>().Value.TrustedCaFiles, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new Readiness.PolicyFetcher(
+            sp.GetRequiredService<Readiness.DnsLookup>(), sp.GetRequiredService<IOptions<CheckOptions>>().Value, sp.GetRequiredService<Readiness.CertificateChecker>()));
+        services.AddSingleton(sp => new Readiness.MxProber(
+            sp.GetRequiredService<Readiness.DnsLookup>(), sp.GetRequiredService<IOptions<CheckOptions>>().Value,
+            sp.GetRequiredService<Readiness.CertificateChecker>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new Readiness.LiveChecker(
-            sp.GetRequiredService<ILookupClient>(),
-            sp.GetRequiredService<IOptions<CheckOptions>>().Value,
-            Readiness.CertificateChecker.FromFiles(sp.GetRequiredService<IOptions<CheckOptions>>().Value.TrustedCaFiles, sp.GetRequiredService<TimeProvider>()),
-            sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<Readiness.DnsLookup>(), sp.GetRequiredService<Readiness.PolicyFetcher>(),
+            sp.GetRequiredService<Readiness.MxProber>(), sp.GetRequiredService<IOptions<CheckOptions>>().Value,
+            sp.GetRequiredService<Domain.Readiness.ReadinessRules>()));
         services.AddOptions<Security.SecurityOptions>().Bind(configuration.GetSection(Security.SecurityOptions.Section), o => o.ErrorOnUnknownConfiguration = true);
         services.AddSingleton(sp => new Persistence.Security.ApiKeyStore(sp.GetRequiredService<RelayOutcomeStore>().ConnectionString, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new Security.ClientCertificateAuthority(sp.GetRequiredService<IOptions<Security.SecurityOptions>>().Value.ClientCertificates));

@@ -339,6 +339,12 @@ public sealed class CheckOptions
 
     /// <summary>PEM files of CA certificates trusted besides the system's (a private PKI, tests).</summary>
     public List<string> TrustedCaFiles { get; set; } = [];
+
+    /// <summary>Time allowed for the whole check (DNS, policy, every probe); what is left unchecked then is said.</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(3);
+
+    /// <summary>Most addresses probed per MX host (senders try them all).</summary>
+    public int MaxMxAddresses { get; set; } = 4;
 }
 
 /// <summary>Checks <see cref="CheckOptions"/> at start.</summary>
@@ -357,9 +363,14 @@ internal sealed class CheckOptionsValidator : IValidateOptions<CheckOptions>
             errors.Add($"Check:SmtpPort must be between 1 and 65535 (got {options.SmtpPort}).");
         }
 
-        if (options.PolicyTimeout <= TimeSpan.Zero || options.SmtpTimeout <= TimeSpan.Zero)
+        if (options.PolicyTimeout <= TimeSpan.Zero || options.SmtpTimeout <= TimeSpan.Zero || options.Timeout <= TimeSpan.Zero)
         {
-            errors.Add("Check:PolicyTimeout and Check:SmtpTimeout must be positive.");
+            errors.Add("Check:PolicyTimeout, Check:SmtpTimeout and Check:Timeout must be positive.");
+        }
+
+        if (options.MaxMxAddresses is < 1 or > 64)
+        {
+            errors.Add($"Check:MaxMxAddresses must be between 1 and 64 (got {options.MaxMxAddresses}).");
         }
 
         for (var i = 0; i < options.TrustedCaFiles.Count; i++)

@@ -1,9 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
-using DnsClient;
-using MailKit.Net.Smtp;
-using MailKit.Security;
 using MtaStsReporting.Daemon.Hosting;
 using MtaStsReporting.Domain.MtaSts;
 using MtaStsReporting.Domain.Names;
@@ -20,253 +15,218 @@ public sealed record DomainCheck(string Domain, IReadOnlyList<CheckItem> Items, 
 
 /// <summary>
 /// Checks a domain's published MTA-STS setup as a sending MTA would see it: the _mta-sts and
-/// _smtp._tls records and the MX records (DnsClient), the policy fetched exactly as RFC 8461
-/// §3.3 says (HTTPS to mta-sts.&lt;domain&gt;, certificate valid for that name, no redirects,
-/// 200 only, size cap, timeout), each MX matched against the policy, and a STARTTLS probe of
-/// each MX (MailKit). Host names are resolved with the same DNS servers as the records.
+/// _smtp._tls records and the MX records, the policy fetched as RFC 8461 §3.3 says
+/// (<see cref="PolicyFetcher"/>), each MX matched against the policy, and a STARTTLS probe of
+/// every address of each MX (<see cref="MxProber"/>). Every DNS outcome, network failure and
+/// deadline becomes a finding with its cause; <c>Check:Timeout</c> bounds the whole check.
 /// </summary>
-public sealed class LiveChecker(ILookupClient dns, CheckOptions options, CertificateChecker certificates, TimeProvider time)
+public sealed class LiveChecker(DnsLookup dns, PolicyFetcher fetcher, MxProber prober, CheckOptions options, ReadinessRules rules)
 {
-    /// <summary>Runs every check; never throws for what the domain does wrong.</summary>
+    /// <summary>Runs every check; never throws for what the domain (or its network) does wrong.</summary>
     public async Task<DomainCheck> CheckAsync(DomainName domain, CancellationToken cancellationToken)
     {
         var items = new List<CheckItem>();
         var d = domain.Value;
+        StsRecordResult record = new(null, "not looked up");
+        var rua = new List<string>();
+        var mxNames = new List<string>();
+        var probes = new List<MxProbe>();
+        PolicyFetch? fetch = null;
+        int? policyDays = null;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(options.Timeout);
+        var token = deadline.Token;
+        var stage = "looking up the _mta-sts record";
+        try
+        {
+            record = await StsRecordAsync(d, items, token);
+            stage = "looking up the _smtp._tls record";
+            rua = await TlsRptRecordAsync(d, items, token);
+            stage = "looking up the MX records";
+            var hosts = await MxHostsAsync(d, items, mxNames, token);
+            stage = "fetching the policy";
+            fetch = await fetcher.FetchAsync(d, token);
+            policyDays = PolicyItems(fetch, record.Record is not null, items);
+            foreach (var host in hosts)
+            {
+                items.Add(MatchItem(host, fetch.Policy));
+            }
 
-        var stsTxt = await TxtAsync($"_mta-sts.{d}", cancellationToken);
-        var record = StsRecord.Parse(stsTxt);
-        items.Add(record.Record is { } r
-            ? new CheckItem("sts-record", $"_mta-sts.{d}", "id=" + r.Id, Severity.Info, "One v=STSv1 record with a valid id.")
-            : new CheckItem("sts-record", $"_mta-sts.{d}", string.Join(" | ", stsTxt), Severity.Blocking, record.Error!));
+            stage = "probing the MX hosts";
+            foreach (var hostProbes in await Task.WhenAll(hosts.Select(h => prober.ProbeAsync(h.Value, token))))
+            {
+                probes.AddRange(hostProbes);
+                items.AddRange(hostProbes.Select(ProbeItem));
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            items.Add(new CheckItem("check-deadline", d, stage, Severity.Blocking,
+                $"The check ran out of its {Seconds(options.Timeout)} s (Check:Timeout) while {stage}; that step and those after it were not checked."));
+        }
 
-        var rptTxt = await TxtAsync($"_smtp._tls.{d}", cancellationToken);
-        var rpt = TlsRptRecord.Parse(rptTxt);
+        var findings = new LiveFindings(record.Record, record.Error, fetch?.Policy, fetch?.Policy is null ? fetch?.Error ?? "not fetched" : null, mxNames, probes, policyDays);
+        return new DomainCheck(d, items, findings, fetch?.Text, rua);
+    }
+
+    private async Task<StsRecordResult> StsRecordAsync(string d, List<CheckItem> items, CancellationToken token)
+    {
+        var name = $"_mta-sts.{d}";
+        var txt = await dns.TxtAsync(name, token);
+        if (txt.LookupFailed)
+        {
+            // RFC 8461 §3.1 and §5: a sender that cannot read the record applies no new policy; the fix is in DNS.
+            var error = "DNS: " + txt.Describe();
+            items.Add(new CheckItem("sts-record", name, txt.Status.ToString(), Severity.Blocking, error + "; fix the DNS service, the record may be right."));
+            return new StsRecordResult(null, error);
+        }
+
+        var record = StsRecord.Parse(txt.Records);
+        if (record.Record is { } r)
+        {
+            items.Add(new CheckItem("sts-record", name, "id=" + r.Id, Severity.Info, "One v=STSv1 record with a valid id."));
+            return record;
+        }
+
+        var why = txt.Records.Count == 0 ? $"{record.Error} ({txt.Describe()})" : record.Error!;
+        items.Add(new CheckItem("sts-record", name, string.Join(" | ", txt.Records), Severity.Blocking, why));
+        return record with { Error = why };
+    }
+
+    private async Task<List<string>> TlsRptRecordAsync(string d, List<CheckItem> items, CancellationToken token)
+    {
+        var name = $"_smtp._tls.{d}";
+        var txt = await dns.TxtAsync(name, token);
+        if (txt.LookupFailed)
+        {
+            items.Add(new CheckItem("tlsrpt-record", name, txt.Status.ToString(), Severity.Warning, "DNS: " + txt.Describe() + "; reporters cannot read where to send reports."));
+            return [];
+        }
+
+        var rpt = TlsRptRecord.Parse(txt.Records);
         var rua = rpt.Record?.Rua.Select(u => u.OriginalString).ToList() ?? [];
         items.Add(rpt.Record is not null
-            ? new CheckItem("tlsrpt-record", $"_smtp._tls.{d}", string.Join(",", rua), Severity.Info, "Reports are requested.")
-            : new CheckItem("tlsrpt-record", $"_smtp._tls.{d}", string.Join(" | ", rptTxt), Severity.Warning, rpt.Error + ": without TLS-RPT there is no evidence to decide on."));
-
-        var mx = await MxAsync(d, cancellationToken);
-        items.Add(new CheckItem("mx", d, string.Join(",", mx), mx.Count == 0 ? Severity.Blocking : Severity.Info,
-            mx.Count == 0 ? "No MX records." : $"MX hosts: {mx.Count}."));
-
-        var (policy, text, policyError) = await FetchPolicyAsync(d, items, cancellationToken);
-        var probes = new List<MxProbe>();
-        foreach (var host in mx)
-        {
-            if (policy is not null)
-            {
-                var name = DomainName.Parse(host);
-                var pattern = policy.Mx.FirstOrDefault(p => p.Matches(name));
-                items.Add(pattern.Value is not null
-                    ? new CheckItem("mx-match", host, pattern.Value, Severity.Info, $"Covered by mx: {pattern.Value}.")
-                    : new CheckItem("mx-match", host, string.Empty, Severity.Blocking, "No mx line of the policy matches this MX host."));
-            }
-
-            var probe = await ProbeAsync(host, cancellationToken);
-            probes.Add(probe);
-            items.Add(ProbeItem(probe));
-        }
-
-        return new DomainCheck(d, items, new LiveFindings(record.Record, record.Error, policy, policyError, mx, probes), text, rua);
+            ? new CheckItem("tlsrpt-record", name, string.Join(",", rua), Severity.Info, "Reports are requested.")
+            : new CheckItem("tlsrpt-record", name, string.Join(" | ", txt.Records), Severity.Warning, rpt.Error + ": without TLS-RPT there is no evidence to decide on."));
+        return rua;
     }
 
-    private async Task<(StsPolicy? Policy, string? Text, string? Error)> FetchPolicyAsync(string domain, List<CheckItem> items, CancellationToken cancellationToken)
+    /// <summary>The MX host names senders can use, in preference order; every name seen goes to <paramref name="names"/>.</summary>
+    private async Task<List<DomainName>> MxHostsAsync(string d, List<CheckItem> items, List<string> names, CancellationToken token)
     {
-        var host = "mta-sts." + domain;
-        var url = options.PolicyPort == 443
-            ? $"https://{host}/.well-known/mta-sts.txt"
-            : $"https://{host}:{options.PolicyPort.ToString(CultureInfo.InvariantCulture)}/.well-known/mta-sts.txt";
-        CertificateVerdict? verdict = null;
-        using var handler = new SocketsHttpHandler
+        var mx = await dns.MxAsync(d, token);
+        if (mx.LookupFailed || mx.Records.Count == 0)
         {
-            AllowAutoRedirect = false, // §3.3: redirects are not followed
-            UseProxy = false,
-            ConnectCallback = (context, ct) => ConnectAsync(context.DnsEndPoint.Host, context.DnsEndPoint.Port, ct),
-            SslOptions =
-            {
-                RemoteCertificateValidationCallback = (_, certificate, chain, errors) =>
-                {
-                    verdict = certificates.Judge(certificate, chain, errors);
-                    return verdict.Trusted && verdict.NameMatches;
-                },
-            },
-        };
-        using var client = new HttpClient(handler) { Timeout = options.PolicyTimeout };
-        try
+            var message = mx.LookupFailed ? "DNS: " + mx.Describe() + "." : mx.Status == DnsStatus.NxDomain ? $"{d} does not exist (NXDOMAIN)." : "No MX records.";
+            items.Add(new CheckItem("mx", d, mx.Status.ToString(), Severity.Blocking, message));
+            return [];
+        }
+
+        var exchanges = mx.Records.Select(r => r.Exchange.Value.TrimEnd('.').ToLowerInvariant()).Distinct().ToList();
+        if (exchanges.Contains(string.Empty))
         {
-            using var response = await client.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
-            if (response.StatusCode != HttpStatusCode.OK)
+            // RFC 7505: a null MX ("0 .") says the domain accepts no mail.
+            items.Add(new CheckItem("mx", d, "0 .", Severity.Blocking,
+                "The domain publishes a null MX (RFC 7505): it accepts no mail, so an MTA-STS policy has nothing to protect."));
+            names.Add(".");
+            return [];
+        }
+
+        var hosts = new List<DomainName>();
+        foreach (var exchange in exchanges)
+        {
+            names.Add(exchange);
+            if (DomainName.TryParse(exchange, out var host, out var error))
             {
-                var where = response.Headers.Location is { } location ? $" to {location}" : string.Empty;
-                return Fail($"HTTP {(int)response.StatusCode}{where}: only 200 counts, and redirects are not followed (RFC 8461 §3.3)");
+                hosts.Add(host);
             }
-
-            if (response.Content.Headers.ContentType?.MediaType is { } type && type != "text/plain")
+            else
             {
-                items.Add(new CheckItem("policy-media-type", url, type, Severity.Warning, "The policy should be served as text/plain (RFC 8461 §3.2)."));
-            }
-
-            var body = await ReadCappedAsync(response.Content, StsPolicy.MaxTextBytes, cancellationToken);
-            if (body is null)
-            {
-                return Fail($"the policy is larger than {StsPolicy.MaxTextBytes} bytes");
-            }
-
-            var parsed = StsPolicy.Parse(body);
-            if (!parsed.IsValid)
-            {
-                return Fail("the policy is invalid: " + parsed.Error);
-            }
-
-            var p = parsed.Policy;
-            items.Add(new CheckItem("policy", url, $"mode={p.Mode.ToRfcName()} max_age={p.MaxAge} mx={string.Join(",", p.Mx)}", Severity.Info,
-                $"Fetched and valid; certificate {verdict?.Subject}, valid until {verdict?.NotAfter:yyyy-MM-dd}."));
-            if (p.MaxAge < 86400)
-            {
-                items.Add(new CheckItem("policy-max-age", url, p.MaxAge.ToString(CultureInfo.InvariantCulture), Severity.Warning,
-                    "max_age under a day: senders refetch often, and a policy host outage soon lets attackers downgrade."));
-            }
-
-            return (p, body, null);
-        }
-        catch (HttpRequestException ex) when (verdict is { } v && (!v.Trusted || !v.NameMatches))
-        {
-            _ = ex;
-            return Fail($"the certificate of {host} is not valid for it (sts-webpki-invalid): {v.Problem}");
-        }
-        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or SocketException or IOException)
-        {
-            return Fail($"the policy could not be fetched (sts-policy-fetch-error): {Innermost(ex)}");
-        }
-
-        (StsPolicy?, string?, string?) Fail(string error)
-        {
-            items.Add(new CheckItem("policy", url, string.Empty, Severity.Blocking, error));
-            return (null, null, error);
-        }
-    }
-
-    private async Task<MxProbe> ProbeAsync(string host, CancellationToken cancellationToken)
-    {
-        CertificateVerdict? verdict = null;
-        using var smtp = new SmtpClient
-        {
-            Timeout = (int)options.SmtpTimeout.TotalMilliseconds,
-            LocalDomain = "mtasts-reporting.invalid",
-            // Accept so that the handshake completes; the verdict is judged and reported apart.
-            ServerCertificateValidationCallback = (_, certificate, chain, errors) =>
-            {
-                verdict = certificates.Judge(certificate, chain, errors);
-                return true;
-            },
-        };
-        try
-        {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(options.SmtpTimeout);
-            var socket = await ConnectSocketAsync(host, options.SmtpPort, timeout.Token);
-            await smtp.ConnectAsync(socket, host, options.SmtpPort, SecureSocketOptions.StartTls, timeout.Token);
-            await smtp.DisconnectAsync(true, timeout.Token);
-        }
-        catch (NotSupportedException ex)
-        {
-            return new MxProbe(host, false, false, false, null, ex.Message);
-        }
-        catch (Exception ex) when (ex is IOException or SocketException or SmtpProtocolException or SmtpCommandException or SslHandshakeException or OperationCanceledException or InvalidOperationException)
-        {
-            return verdict is null
-                ? new MxProbe(host, false, false, false, null, "unreachable or no TLS: " + Innermost(ex))
-                : Probe(host, verdict, Innermost(ex));
-        }
-
-        return verdict is null ? new MxProbe(host, false, false, false, null, "no certificate seen") : Probe(host, verdict, null);
-    }
-
-    private MxProbe Probe(string host, CertificateVerdict verdict, string? error) =>
-        new(host, true, verdict.Trusted, verdict.NameMatches, (int)Math.Floor((verdict.NotAfter - time.GetUtcNow()).TotalDays), error ?? verdict.Problem);
-
-    private static CheckItem ProbeItem(MxProbe p)
-    {
-        if (!p.StartTls)
-        {
-            return new CheckItem("starttls", p.Host, "not offered", Severity.Blocking, p.Error ?? "STARTTLS is not offered.");
-        }
-
-        var value = $"certificate expires in {p.DaysUntilExpiry} days";
-        return p.DaysUntilExpiry < 0 ? new CheckItem("starttls", p.Host, value, Severity.Blocking, "The certificate has expired.")
-            : !p.NameMatches ? new CheckItem("starttls", p.Host, value, Severity.Blocking, "The certificate does not name this MX host: " + p.Error)
-            : !p.CertificateTrusted ? new CheckItem("starttls", p.Host, value, Severity.Blocking, "The certificate chain does not validate: " + p.Error)
-            : p.DaysUntilExpiry < 14 ? new CheckItem("starttls", p.Host, value, Severity.Warning, "The certificate expires soon.")
-            : new CheckItem("starttls", p.Host, value, Severity.Info, "STARTTLS offered with a valid certificate for this name.");
-    }
-
-    private async Task<List<string>> TxtAsync(string name, CancellationToken cancellationToken)
-    {
-        var response = await dns.QueryAsync(name, QueryType.TXT, cancellationToken: cancellationToken);
-        // A TXT record split into several strings is one value (RFC 7208 §3.3 style joining).
-        return response.Answers.TxtRecords().Select(r => string.Concat(r.Text)).ToList();
-    }
-
-    private async Task<List<string>> MxAsync(string domain, CancellationToken cancellationToken)
-    {
-        var response = await dns.QueryAsync(domain, QueryType.MX, cancellationToken: cancellationToken);
-        return response.Answers.MxRecords().OrderBy(m => m.Preference).Select(m => m.Exchange.Value.TrimEnd('.').ToLowerInvariant()).Distinct().ToList();
-    }
-
-    private async ValueTask<Stream> ConnectAsync(string host, int port, CancellationToken cancellationToken) =>
-        new NetworkStream(await ConnectSocketAsync(host, port, cancellationToken), ownsSocket: true);
-
-    /// <summary>Resolves with the configured DNS (A, then AAAA) and connects to the first address that answers.</summary>
-    private async Task<Socket> ConnectSocketAsync(string host, int port, CancellationToken cancellationToken)
-    {
-        var addresses = (await dns.QueryAsync(host, QueryType.A, cancellationToken: cancellationToken)).Answers.ARecords().Select(a => a.Address)
-            .Concat((await dns.QueryAsync(host, QueryType.AAAA, cancellationToken: cancellationToken)).Answers.AaaaRecords().Select(a => a.Address)).ToList();
-        if (addresses.Count == 0)
-        {
-            throw new SocketException((int)SocketError.HostNotFound);
-        }
-
-        SocketException? last = null;
-        foreach (var address in addresses)
-        {
-            var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-            try
-            {
-                await socket.ConnectAsync(new IPEndPoint(address, port), cancellationToken);
-                return socket;
-            }
-            catch (SocketException ex)
-            {
-                socket.Dispose();
-                last = ex;
+                items.Add(new CheckItem("mx", exchange, exchange, Severity.Blocking, $"The MX target is not a host name senders can deliver to: {error}."));
             }
         }
 
-        throw last!;
+        items.Add(new CheckItem("mx", d, string.Join(",", exchanges), Severity.Info, $"MX hosts: {exchanges.Count}."));
+        return hosts;
     }
 
-    private static async Task<string?> ReadCappedAsync(HttpContent content, int cap, CancellationToken cancellationToken)
+    /// <summary>The policy's findings; returns the days left on the policy host's certificate.</summary>
+    private int? PolicyItems(PolicyFetch fetch, bool published, List<CheckItem> items)
     {
-        await using var stream = await content.ReadAsStreamAsync(cancellationToken);
-        var buffer = new byte[cap + 1];
-        var total = 0;
-        int read;
-        while (total < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(total), cancellationToken)) > 0)
+        var days = fetch.Certificate is { } c && c.NotAfter != DateTimeOffset.MinValue ? prober.DaysLeft(c) : (int?)null;
+        if (fetch.Policy is not { } p)
         {
-            total += read;
+            items.Add(published
+                ? new CheckItem("policy", fetch.Url, fetch.ResultType ?? string.Empty, Severity.Blocking, $"{fetch.Error} ({fetch.ResultType}).")
+                : new CheckItem("policy", fetch.Url, string.Empty, Severity.Warning,
+                    $"Senders look for no policy while _mta-sts has no valid record, and none is served here either: {fetch.Error}."));
+            return days;
         }
 
-        return total > cap ? null : System.Text.Encoding.UTF8.GetString(buffer, 0, total);
-    }
-
-    private static string Innermost(Exception ex)
-    {
-        while (ex.InnerException is not null)
+        items.Add(new CheckItem("policy", fetch.Url, $"mode={p.Mode.ToRfcName()} max_age={p.MaxAge} mx={string.Join(",", p.Mx)}", Severity.Info,
+            $"Fetched and valid; certificate {fetch.Certificate?.Subject}, valid until {fetch.Certificate?.NotAfter:yyyy-MM-dd}."
+            + (published ? string.Empty : " Senders will not fetch it until _mta-sts has a valid record.")));
+        if (fetch.MediaType is { } type && type != "text/plain")
         {
-            ex = ex.InnerException;
+            items.Add(new CheckItem("policy-media-type", fetch.Url, type, Severity.Warning, "The policy should be served as text/plain (RFC 8461 §3.2)."));
         }
 
-        return ex.Message;
+        if (p.MaxAge < 86400)
+        {
+            items.Add(new CheckItem("policy-max-age", fetch.Url, p.MaxAge.ToString(CultureInfo.InvariantCulture), Severity.Warning,
+                "max_age under a day: senders refetch often, and a policy host outage soon lets attackers downgrade."));
+        }
+
+        if (days is { } left && left < rules.MinCertificateDaysLeft)
+        {
+            items.Add(new CheckItem("policy-certificate", fetch.Url, $"certificate expires in {ReadinessEvaluator.Days(left)}", Severity.Warning,
+                "The policy host's certificate expires soon: once it has, senders cannot fetch the policy (sts-webpki-invalid)."));
+        }
+
+        return days;
     }
+
+    private static CheckItem MatchItem(DomainName host, StsPolicy? policy)
+    {
+        if (policy is null)
+        {
+            return new CheckItem("mx-match", host.Value, string.Empty, Severity.Info, "Not matched: no policy was read.");
+        }
+
+        if (policy.Mode == StsPolicyMode.None)
+        {
+            return new CheckItem("mx-match", host.Value, string.Empty, Severity.Info, "Mode none: senders match no mx patterns (RFC 8461 §5).");
+        }
+
+        var pattern = policy.Mx.FirstOrDefault(p => p.Matches(host));
+        return pattern.Value is not null
+            ? new CheckItem("mx-match", host.Value, pattern.Value, Severity.Info, $"Covered by mx: {pattern.Value}.")
+            : new CheckItem("mx-match", host.Value, string.Empty, Severity.Blocking, "No mx line of the policy matches this MX host.");
+    }
+
+    private CheckItem ProbeItem(MxProbe p)
+    {
+        switch (p.Status)
+        {
+            case ProbeStatus.NoAddress:
+                return new CheckItem("starttls", p.Host, "no address", Severity.Warning, $"Not probed: {p.Error}.");
+            case ProbeStatus.Unreachable:
+                return new CheckItem("starttls", p.Where, "not reached", Severity.Warning,
+                    $"Not reached from here ({p.Error}); STARTTLS and the certificate were not checked.");
+            case ProbeStatus.StartTlsNotOffered:
+                return new CheckItem("starttls", p.Where, "not offered", Severity.Blocking, $"STARTTLS is not offered: {p.Error}.");
+            case ProbeStatus.TlsFailed:
+                return new CheckItem("starttls", p.Where, "handshake failed", Severity.Blocking, $"STARTTLS is offered but the TLS handshake failed: {p.Error}.");
+        }
+
+        var days = p.DaysUntilExpiry ?? 0;
+        var value = days < 0 ? $"certificate expired {ReadinessEvaluator.Days(-days)} ago" : $"certificate expires in {ReadinessEvaluator.Days(days)}";
+        return days < 0 ? new CheckItem("starttls", p.Where, value, Severity.Blocking, "The certificate has expired.")
+            : !p.NameMatches ? new CheckItem("starttls", p.Where, value, Severity.Blocking, "The certificate does not name this MX host: " + p.Error)
+            : !p.CertificateTrusted ? new CheckItem("starttls", p.Where, value, Severity.Blocking, "The certificate chain does not validate: " + p.Error)
+            : days < rules.MinCertificateDaysLeft ? new CheckItem("starttls", p.Where, value, Severity.Warning, "The certificate expires soon.")
+            : new CheckItem("starttls", p.Where, value, Severity.Info, "STARTTLS offered with a valid certificate for this name.");
+    }
+
+    private static string Seconds(TimeSpan span) => span.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
 }

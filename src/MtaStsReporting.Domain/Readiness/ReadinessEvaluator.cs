@@ -153,34 +153,70 @@ public static class ReadinessEvaluator
         if (live.Policy is null)
         {
             reasons.Add(new Reason("policy-fetch", Severity.Blocking, "The policy could not be fetched or read: " + live.PolicyError, Empty));
-            return;
         }
 
-        var uncovered = live.MxHosts.Where(h => !Covered(h, live.Policy)).ToList();
+        // RFC 8461 §5: mode none asks senders to apply nothing, so its mx lines (if any) do not matter.
+        var uncovered = live.Policy is null || live.Policy.Mode == StsPolicyMode.None ? [] : live.MxHosts.Where(h => !Covered(h, live.Policy)).ToList();
         if (uncovered.Count > 0)
         {
             reasons.Add(new Reason("mx-not-covered", Severity.Blocking,
                 "MX hosts in DNS that no mx line of the policy matches: senders in enforce would not deliver to them.", Ev(("mx", string.Join(",", uncovered)))));
         }
 
+        if (live.PolicyCertificateDaysLeft is { } policyDays and >= 0 && policyDays < rules.MinCertificateDaysLeft)
+        {
+            reasons.Add(new Reason("policy-certificate-expiring", Severity.Warning,
+                $"The policy host's certificate expires in {policyDays} days: once it has, senders cannot fetch the policy (sts-webpki-invalid).",
+                Ev(("days", policyDays.ToString(CultureInfo.InvariantCulture)))));
+        }
+
         foreach (var p in live.Probes)
         {
-            // Expiry first: an expired certificate also fails chain validation, and "expired" is the useful word.
-            var problem = !p.StartTls ? ("starttls-missing", "gives no STARTTLS session")
-                : p.DaysUntilExpiry is < 0 ? ("certificate-expired", "presents an expired certificate")
-                : !p.NameMatches ? ("certificate-name", "presents a certificate for another name")
-                : !p.CertificateTrusted ? ("certificate-not-trusted", "presents a certificate that does not validate")
-                : ((string, string)?)null;
-            if (problem is { } found)
-            {
-                reasons.Add(new Reason(found.Item1, Severity.Blocking, $"{p.Host} {found.Item2}{(p.Error is null ? string.Empty : ": " + p.Error.TrimEnd('.'))}.", Ev(("mx", p.Host))));
-            }
-            else if (p.DaysUntilExpiry is { } days && days < rules.MinCertificateDaysLeft)
-            {
-                reasons.Add(new Reason("certificate-expiring", Severity.Warning, $"{p.Host}'s certificate expires in {days} days.", Ev(("mx", p.Host), ("days", days.ToString(CultureInfo.InvariantCulture)))));
-            }
+            CheckProbe(p, rules, reasons);
         }
     }
+
+    private static void CheckProbe(MxProbe p, ReadinessRules rules, List<Reason> reasons)
+    {
+        var evidence = Ev(("mx", p.Host), ("address", p.Address ?? "none"));
+        var detail = p.Error is null ? string.Empty : ": " + p.Error.TrimEnd('.');
+        switch (p.Status)
+        {
+            case ProbeStatus.NoAddress:
+                // Senders skip an MX without an address in any mode: a DNS mistake, not an MTA-STS risk.
+                reasons.Add(new Reason("mx-no-address", Severity.Warning, $"{p.Host} has no address{detail}; senders skip it.", evidence));
+                return;
+            case ProbeStatus.Unreachable:
+                // Not reached is not checked: whether enforce would refuse it is unknown.
+                reasons.Add(new Reason("mx-unreachable", Severity.Insufficient,
+                    $"{p.Where} could not be reached from here{detail}; its STARTTLS and certificate were not checked (outbound port 25 may be closed on this host).", evidence));
+                return;
+            case ProbeStatus.StartTlsNotOffered:
+                reasons.Add(new Reason("starttls-missing", Severity.Blocking, $"{p.Where} does not offer STARTTLS{detail}.", evidence));
+                return;
+            case ProbeStatus.TlsFailed:
+                reasons.Add(new Reason("starttls-failed", Severity.Blocking, $"{p.Where} offers STARTTLS but the TLS handshake failed{detail}.", evidence));
+                return;
+        }
+
+        // Expiry first: an expired certificate also fails chain validation, and "expired" is the useful word.
+        var problem = p.DaysUntilExpiry is < 0 ? ("certificate-expired", $"presents a certificate that expired {Days(-p.DaysUntilExpiry.Value)} ago")
+            : !p.NameMatches ? ("certificate-name", "presents a certificate for another name")
+            : !p.CertificateTrusted ? ("certificate-not-trusted", "presents a certificate that does not validate")
+            : ((string, string)?)null;
+        if (problem is { } found)
+        {
+            reasons.Add(new Reason(found.Item1, Severity.Blocking, $"{p.Where} {found.Item2}{detail}.", evidence));
+        }
+        else if (p.DaysUntilExpiry is { } days && days < rules.MinCertificateDaysLeft)
+        {
+            evidence["days"] = days.ToString(CultureInfo.InvariantCulture);
+            reasons.Add(new Reason("certificate-expiring", Severity.Warning, $"{p.Where}'s certificate expires in {Days(days)}.", evidence));
+        }
+    }
+
+    /// <summary>"1 day", "5 days".</summary>
+    public static string Days(int count) => count == 1 ? "1 day" : $"{count.ToString(CultureInfo.InvariantCulture)} days";
 
     private static void CheckFailures(StsPolicy policy, List<ReportDay> window, ReadinessRules rules, List<Reason> reasons)
     {

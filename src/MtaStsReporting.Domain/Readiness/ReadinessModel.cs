@@ -75,17 +75,58 @@ public sealed record ReadinessRules
     public int MinCertificateDaysLeft { get; set; } = 14;
 }
 
-/// <summary>What probing one MX host found.</summary>
-public sealed record MxProbe(string Host, bool StartTls, bool CertificateTrusted, bool NameMatches, int? DaysUntilExpiry, string? Error);
+/// <summary>How far the probe of one MX address got.</summary>
+public enum ProbeStatus
+{
+    /// <summary>STARTTLS completed: the certificate was seen and judged.</summary>
+    Secured,
+
+    /// <summary>The MX name has no address (or its lookup failed): nothing to connect to.</summary>
+    NoAddress,
+
+    /// <summary>No SMTP session: connection refused, no answer in time, or the network is unreachable.</summary>
+    Unreachable,
+
+    /// <summary>The server answered but did not offer STARTTLS.</summary>
+    StartTlsNotOffered,
+
+    /// <summary>STARTTLS was offered but the TLS handshake failed before a certificate was seen.</summary>
+    TlsFailed,
+}
+
+/// <summary>What probing one address of one MX host found.</summary>
+/// <param name="Host">The MX host name.</param>
+/// <param name="Address">The address probed; null when the name has none.</param>
+/// <param name="Status">How far the probe got.</param>
+/// <param name="CertificateTrusted">The chain validates (when <see cref="ProbeStatus.Secured"/>).</param>
+/// <param name="NameMatches">The certificate names the host.</param>
+/// <param name="DaysUntilExpiry">Whole days left; negative once expired.</param>
+/// <param name="Error">What went wrong, in words.</param>
+public sealed record MxProbe(string Host, string? Address, ProbeStatus Status, bool CertificateTrusted, bool NameMatches, int? DaysUntilExpiry, string? Error)
+{
+    /// <summary>A TLS session was had with this address.</summary>
+    public bool StartTls => Status == ProbeStatus.Secured;
+
+    /// <summary>"host" or "host [address]", for messages.</summary>
+    public string Where => Address is null ? Host : $"{Host} [{Address}]";
+}
 
 /// <summary>What a live check of the domain found (DNS, policy fetch, MX probes).</summary>
+/// <param name="Record">The <c>_mta-sts</c> record, when there is exactly one valid one.</param>
+/// <param name="RecordError">Why there is none (including a failed DNS lookup).</param>
+/// <param name="Policy">The policy fetched, when it could be fetched and read.</param>
+/// <param name="PolicyError">Why not.</param>
+/// <param name="MxHosts">The MX host names in DNS, by preference.</param>
+/// <param name="Probes">One probe per address of each MX host.</param>
+/// <param name="PolicyCertificateDaysLeft">Whole days until the policy host's certificate expires, when it was seen.</param>
 public sealed record LiveFindings(
     StsRecord? Record,
     string? RecordError,
     StsPolicy? Policy,
     string? PolicyError,
     IReadOnlyList<string> MxHosts,
-    IReadOnlyList<MxProbe> Probes);
+    IReadOnlyList<MxProbe> Probes,
+    int? PolicyCertificateDaysLeft = null);
 
 /// <summary>What one reporter said about the domain for one UTC day under one policy.</summary>
 public sealed record ReportDay(

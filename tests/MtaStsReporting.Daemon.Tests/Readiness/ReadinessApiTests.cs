@@ -70,6 +70,7 @@ public sealed class ReadinessApiTests(Xunit.Abstractions.ITestOutputHelper outpu
                 ["_mta-sts.badcert.example"] = "v=STSv1; id=1;",
             },
             [
+                "local=/example/", // names it has no records for do not exist (NXDOMAIN), as in a real zone
                 .. hosts.Select(h => $"host-record={h},127.0.0.1"),
                 "host-record=mx-plain.broken.example,127.0.0.2",
                 "mx-host=ready.example,mx.ready.example,10",
@@ -139,7 +140,7 @@ public sealed class ReadinessApiTests(Xunit.Abstractions.ITestOutputHelper outpu
         Assert.Equal(["mailto:tlsrpt@ready.example"], check.Rua);
         Assert.Equal(string.Join("\r\n", ReadyLines) + "\r\n", check.PolicyText);
         var starttls = Assert.Single(check.Findings, f => f.Check == "starttls");
-        Assert.Equal((FindingSeverity.Info, "mx.ready.example"), (starttls.Severity, starttls.Subject));
+        Assert.Equal((FindingSeverity.Info, "mx.ready.example [127.0.0.1]", "certificate expires in 90 days"), (starttls.Severity, starttls.Subject, starttls.Value));
         Assert.Contains(check.Findings, f => f.Check == "mx-match" && f.Value == "mx.ready.example");
     }
 
@@ -150,10 +151,11 @@ public sealed class ReadinessApiTests(Xunit.Abstractions.ITestOutputHelper outpu
 
         Assert.True(check.Blocking);
         var starttls = check.Findings.Where(f => f.Check == "starttls").ToDictionary(f => f.Subject);
-        Assert.Contains("expired", starttls["mx-expired.broken.example"].Message);
-        Assert.Contains("does not name this MX host", starttls["mx-wrongname.broken.example"].Message);
-        Assert.Equal("not offered", starttls["mx-plain.broken.example"].Value);
-        Assert.All(starttls.Values, f => Assert.Equal(FindingSeverity.Blocking, f.Severity));
+        Assert.Equal("certificate expired 3 days ago", starttls["mx-expired.broken.example [127.0.0.1]"].Value);
+        Assert.Contains("does not name this MX host", starttls["mx-wrongname.broken.example [127.0.0.1]"].Message);
+        Assert.Equal("not offered", starttls["mx-plain.broken.example [127.0.0.2]"].Value);
+        Assert.Equal(("no address", FindingSeverity.Warning), (starttls["mx.elsewhere.example"].Value, starttls["mx.elsewhere.example"].Severity));
+        Assert.All(starttls.Values.Where(f => f.Subject != "mx.elsewhere.example"), f => Assert.Equal(FindingSeverity.Blocking, f.Severity));
         var uncovered = Assert.Single(check.Findings, f => f.Check == "mx-match" && f.Severity == FindingSeverity.Blocking);
         Assert.Equal("mx.elsewhere.example", uncovered.Subject);
         Assert.Contains(check.Findings, f => f.Check == "tlsrpt-record" && f.Severity == FindingSeverity.Warning);

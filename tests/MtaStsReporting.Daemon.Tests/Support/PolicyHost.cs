@@ -25,7 +25,9 @@ public sealed class PolicyHost : IAsyncDisposable
 
     /// <param name="responses">Per host name: status code, media type and body.</param>
     /// <param name="certificates">Per host name (SNI): the certificate to present.</param>
-    public static async Task<PolicyHost> StartAsync(IReadOnlyDictionary<string, (int Status, string MediaType, string Body)> responses, IReadOnlyDictionary<string, X509Certificate2> certificates)
+    /// <param name="handlers">Per host name, a handler of the test's own instead (a host that answers slowly).</param>
+    public static async Task<PolicyHost> StartAsync(IReadOnlyDictionary<string, (int Status, string MediaType, string Body)> responses, IReadOnlyDictionary<string, X509Certificate2> certificates,
+        IReadOnlyDictionary<string, Func<HttpContext, Task>>? handlers = null)
     {
         var port = Loopback.FreePort();
         var builder = WebApplication.CreateSlimBuilder();
@@ -35,8 +37,14 @@ public sealed class PolicyHost : IAsyncDisposable
             l.UseHttps(https => https.ServerCertificateSelector = (_, name) => name is not null && certificates.TryGetValue(name, out var c) ? c : certificates.Values.First());
         }));
         var app = builder.Build();
-        app.MapGet("/.well-known/mta-sts.txt", (HttpContext context) =>
+        app.MapGet("/.well-known/mta-sts.txt", async (HttpContext context) =>
         {
+            if (handlers is not null && handlers.TryGetValue(context.Request.Host.Host, out var handler))
+            {
+                await handler(context);
+                return Results.Empty;
+            }
+
             if (!responses.TryGetValue(context.Request.Host.Host, out var response))
             {
                 return Results.NotFound();

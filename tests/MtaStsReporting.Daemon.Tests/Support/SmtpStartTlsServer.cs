@@ -15,25 +15,27 @@ namespace MtaStsReporting.Daemon.Tests.Support;
 public sealed class SmtpStartTlsServer : IDisposable
 {
     private readonly List<TcpListener> _listeners = [];
-    private readonly IReadOnlyDictionary<string, X509Certificate2> _certificates;
     private readonly CancellationTokenSource _stop = new();
 
-    public SmtpStartTlsServer(IReadOnlyDictionary<string, X509Certificate2> certificates)
+    /// <param name="certificates">Per SNI name, the certificate 127.0.0.1 presents.</param>
+    /// <param name="otherAddresses">More loopback addresses offering STARTTLS with certificates of their own (an MX name whose addresses differ).</param>
+    public SmtpStartTlsServer(IReadOnlyDictionary<string, X509Certificate2> certificates, IReadOnlyDictionary<string, IReadOnlyDictionary<string, X509Certificate2>>? otherAddresses = null)
     {
-        _certificates = certificates;
         Port = Loopback.FreePort();
-        foreach (var (address, tls) in new[] { ("127.0.0.1", true), ("127.0.0.2", false) })
+        var listeners = new List<(string, bool, IReadOnlyDictionary<string, X509Certificate2>)> { ("127.0.0.1", true, certificates), ("127.0.0.2", false, certificates) };
+        listeners.AddRange((otherAddresses ?? new Dictionary<string, IReadOnlyDictionary<string, X509Certificate2>>()).Select(a => (a.Key, true, a.Value)));
+        foreach (var (address, tls, certs) in listeners)
         {
             var listener = new TcpListener(IPAddress.Parse(address), Port);
             listener.Start();
             _listeners.Add(listener);
-            _ = AcceptAsync(listener, tls);
+            _ = AcceptAsync(listener, tls, certs);
         }
     }
 
     public int Port { get; }
 
-    private async Task AcceptAsync(TcpListener listener, bool offerStartTls)
+    private async Task AcceptAsync(TcpListener listener, bool offerStartTls, IReadOnlyDictionary<string, X509Certificate2> certificates)
     {
         while (!_stop.IsCancellationRequested)
         {
@@ -47,11 +49,11 @@ public sealed class SmtpStartTlsServer : IDisposable
                 return;
             }
 
-            _ = ServeAsync(client, offerStartTls);
+            _ = ServeAsync(client, offerStartTls, certificates);
         }
     }
 
-    private async Task ServeAsync(TcpClient client, bool offerStartTls)
+    private static async Task ServeAsync(TcpClient client, bool offerStartTls, IReadOnlyDictionary<string, X509Certificate2> certificates)
     {
         using (client)
         {
@@ -74,7 +76,7 @@ public sealed class SmtpStartTlsServer : IDisposable
                             var tls = new SslStream(stream, false);
                             await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
                             {
-                                ServerCertificateSelectionCallback = (_, name) => name is not null && _certificates.TryGetValue(name, out var c) ? c : _certificates.Values.First(),
+                                ServerCertificateSelectionCallback = (_, name) => name is not null && certificates.TryGetValue(name, out var c) ? c : certificates.Values.First(),
                             });
                             stream = tls;
                             reader = new StreamReader(stream, Encoding.ASCII);

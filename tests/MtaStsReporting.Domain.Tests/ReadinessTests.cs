@@ -9,6 +9,7 @@ public class ReadinessTests
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 29, 9, 30, 0, TimeSpan.Zero);
     private static readonly ReadinessRules Rules = new();
+    private static readonly DateOnly Today = DateOnly.FromDateTime(Now.UtcDateTime);
     private static readonly string[] Testing = ["version: STSv1", "mode: testing", "mx: mx1.example.com", "mx: *.backup.example.com", "max_age: 604800"];
     private static readonly string[] Enforce = ["version: STSv1", "mode: enforce", "mx: mx1.example.com", "mx: *.backup.example.com", "max_age: 604800"];
     private static readonly string[] OldTesting = ["version: STSv1", "mode: testing", "mx: mx0.example.com", "max_age: 86400"];
@@ -41,6 +42,71 @@ public class ReadinessTests
         Assert.DoesNotContain(result.Reasons, r => r.Severity >= Severity.Insufficient);
         Assert.Equal("version: STSv1\nmode: enforce\nmx: mx1.example.com\nmx: *.backup.example.com\nmax_age: 604800\n", result.NextPolicyText);
         Assert.Equal("20261129093000", result.NextId);
+
+        // READY is explained too: what it rests on, for the change ticket.
+        var evidence = result.Reasons.Single(r => r.Code == "evidence").Evidence;
+        Assert.Equal(("21", "2026-11-08", "2026-11-28", "Google Inc.,Microsoft Corporation", "2100", "0"),
+            (evidence["days-covered"], evidence["first-day"], evidence["last-day"], evidence["reporters"], evidence["sessions"], evidence["failures"]));
+    }
+
+    [Theory]
+    // Reports on days 1..28 ago except a run of missing days; at most Readiness:MaxGapDays (3) in a row.
+    [InlineData(3, null)]
+    [InlineData(4, "coverage-gap")]
+    [InlineData(15, "coverage-gap")]
+    public void A_gap_in_the_reports_is_not_success(int gapDays, string? code)
+    {
+        var reports = Clean().Where(r => r.Day.DayNumber is var n && (n < Today.DayNumber - 5 - gapDays || n >= Today.DayNumber - 5)).ToList();
+        var result = Evaluate(Live(Testing), reports, Rules with { MinReporterDays = 1, MinSessions = 0 });
+
+        Assert.Equal(code is null ? Verdict.Ready : Verdict.InsufficientData, result.Verdict);
+        Assert.Equal(code is not null, Codes(result).Contains("coverage-gap"));
+    }
+
+    [Theory]
+    // Days without a report up to yesterday: 3 allowed, 4 not.
+    [InlineData(3, false)]
+    [InlineData(4, true)]
+    [InlineData(11, true)]
+    public void Reports_that_stopped_are_not_success(int silentDays, bool stopped)
+    {
+        var reports = Clean().Where(r => r.Day < Today.AddDays(-silentDays)).ToList();
+        var result = Evaluate(Live(Testing), reports, Rules with { MinSessions = 0 });
+
+        Assert.Equal(stopped, Codes(result).Contains("reports-stopped"));
+        Assert.Equal(stopped ? Verdict.InsufficientData : Verdict.Ready, result.Verdict);
+        if (stopped)
+        {
+            Assert.Equal(silentDays.ToString(System.Globalization.CultureInfo.InvariantCulture), result.Reasons.Single(r => r.Code == "reports-stopped").Evidence["days-silent"]);
+        }
+    }
+
+    [Theory]
+    // A reporter counts when it reported on at least Readiness:MinReporterDays (7) days.
+    [InlineData(6, Verdict.InsufficientData)]
+    [InlineData(7, Verdict.Ready)]
+    public void A_reporter_counts_once_it_reported_on_enough_days(int microsoftDays, Verdict verdict)
+    {
+        var reports = Clean().Where(r => r.Organization == "Google Inc." || r.Day >= Today.AddDays(-microsoftDays)).ToList();
+        var result = Evaluate(Live(Testing), reports, Rules with { MinSessions = 0 });
+
+        Assert.Equal(verdict, result.Verdict);
+        if (verdict != Verdict.Ready)
+        {
+            Assert.Equal("Microsoft Corporation", result.Reasons.Single(r => r.Code == "reporters").Evidence["too-few-days"]);
+        }
+    }
+
+    [Fact]
+    public void Failures_under_an_older_policy_do_not_block_the_current_one()
+    {
+        // A third reporter still applied the old policy (an MX since removed) on the window's first day, and failed.
+        var reports = Clean().Append(Day(21, "Yahoo", 10, OldTesting, "sts", ("certificate-expired", "mx0.example.com", 5)));
+        var result = Evaluate(Live(Testing), reports);
+
+        Assert.Equal(Verdict.Ready, result.Verdict);
+        Assert.DoesNotContain("enforce-would-block", Codes(result));
+        Assert.DoesNotContain("mx-seen-not-covered", Codes(result));
     }
 
     [Fact]
@@ -48,7 +114,7 @@ public class ReadinessTests
     {
         var result = Evaluate(Live(Testing), []);
         Assert.Equal(Verdict.InsufficientData, result.Verdict);
-        Assert.Equal(["observation-period", "reporters", "sessions"], Codes(result).Order());
+        Assert.Equal(["evidence", "observation-period", "reporters", "sessions"], Codes(result).Order());
         Assert.Null(result.NextPolicyText);
     }
 
@@ -110,6 +176,7 @@ public class ReadinessTests
         Assert.Equal("certificate-expired=7,starttls-not-supported=2", reason.Evidence["by-result-type"]);
         Assert.Equal("b1.backup.example.com=7,mx1.example.com=2", reason.Evidence["by-mx"]);
         Assert.Equal("Google Inc.", reason.Evidence["reporters"]);
+        Assert.Equal(("2026-11-26", "2026-11-26"), (reason.Evidence["first-day"], reason.Evidence["last-day"]));
     }
 
     [Theory]

@@ -394,6 +394,8 @@ internal sealed class ReadinessRulesValidator : IValidateOptions<MtaStsReporting
         SettingChecks.Range(errors, "Readiness:ObservationDays", options.ObservationDays, 1, 365);
         SettingChecks.Range(errors, "Readiness:RecentDays", options.RecentDays, 1, 90);
         SettingChecks.Range(errors, "Readiness:MinReporters", options.MinReporters, 0, 1_000);
+        SettingChecks.Range(errors, "Readiness:MinReporterDays", options.MinReporterDays, 1, 365);
+        SettingChecks.Range(errors, "Readiness:MaxGapDays", options.MaxGapDays, 0, 365);
         SettingChecks.Range(errors, "Readiness:MinSessions", options.MinSessions, 0, long.MaxValue);
         SettingChecks.Range(errors, "Readiness:MaxEnforceBlockingFailures", options.MaxEnforceBlockingFailures, 0, long.MaxValue);
         SettingChecks.Range(errors, "Readiness:MaxPolicyFetchFailures", options.MaxPolicyFetchFailures, 0, long.MaxValue);

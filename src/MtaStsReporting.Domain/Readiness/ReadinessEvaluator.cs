@@ -83,14 +83,43 @@ public static class ReadinessEvaluator
                 Ev(("first-day", firstDay is null ? "none" : Day(firstDay.Value)), ("days", observed.ToString(CultureInfo.InvariantCulture)))));
         }
 
-        // Reporters that report nothing about sts (some do, in testing) are not evidence.
-        var stsReporters = current.Select(r => r.Organization).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-        var silent = window.Select(r => r.Organization).Distinct(StringComparer.Ordinal).Except(stsReporters).Order(StringComparer.Ordinal).ToList();
+        // Silence is not success (SPEC.md): the reports must cover the window without long gaps,
+        // and must not have stopped; days before the current policy's first report are the
+        // observation-period rule's business.
+        if (firstDay is not null)
+        {
+            var reportDays = current.Select(r => r.Day).Distinct().Order().ToList();
+            var gap = reportDays.Zip(reportDays.Skip(1), (a, b) => (From: a, Days: b.DayNumber - a.DayNumber - 1)).DefaultIfEmpty().MaxBy(g => g.Days);
+            var lastDay = reportDays[^1];
+            var silentSince = today.DayNumber - lastDay.DayNumber - 1;
+            if (silentSince > rules.MaxGapDays)
+            {
+                reasons.Add(new Reason("reports-stopped", Severity.Insufficient,
+                    $"No report of the current policy for the last {silentSince} days (since {Day(lastDay)}); at most {rules.MaxGapDays} are allowed.",
+                    Ev(("last-day", Day(lastDay)), ("days-silent", silentSince.ToString(CultureInfo.InvariantCulture)))));
+            }
+            else if (gap.Days > rules.MaxGapDays)
+            {
+                reasons.Add(new Reason("coverage-gap", Severity.Insufficient,
+                    $"No report of the current policy for {gap.Days} days after {Day(gap.From)}; at most {rules.MaxGapDays} in a row are allowed.",
+                    Ev(("gap-after", Day(gap.From)), ("gap-days", gap.Days.ToString(CultureInfo.InvariantCulture)),
+                       ("days-covered", reportDays.Count.ToString(CultureInfo.InvariantCulture)))));
+            }
+
+        }
+
+        // Reporters that report nothing about sts (some do, in testing) are not evidence, nor are
+        // those that reported on too few days to show anything.
+        var daysByReporter = current.GroupBy(r => r.Organization, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Select(r => r.Day).Distinct().Count(), StringComparer.Ordinal);
+        var stsReporters = daysByReporter.Where(r => r.Value >= Math.Min(rules.MinReporterDays, rules.ObservationDays)).Select(r => r.Key).Order(StringComparer.Ordinal).ToList();
+        var occasional = daysByReporter.Keys.Except(stsReporters).Order(StringComparer.Ordinal).ToList();
+        var silent = window.Select(r => r.Organization).Distinct(StringComparer.Ordinal).Except(daysByReporter.Keys).Order(StringComparer.Ordinal).ToList();
         if (stsReporters.Count < rules.MinReporters)
         {
             reasons.Add(new Reason("reporters", Severity.Insufficient,
-                $"{stsReporters.Count} reporters sent sts results for the current policy; {rules.MinReporters} are needed.",
-                Ev(("reporters", string.Join(",", stsReporters)), ("silent-on-sts", string.Join(",", silent)))));
+                $"{stsReporters.Count} reporters sent sts results for the current policy on at least {rules.MinReporterDays} days; {rules.MinReporters} are needed.",
+                Ev(("reporters", string.Join(",", stsReporters)), ("silent-on-sts", string.Join(",", silent)), ("too-few-days", string.Join(",", occasional)))));
         }
 
         var sessions = current.Sum(r => r.Successes + r.Failures);
@@ -109,7 +138,12 @@ public static class ReadinessEvaluator
                 Ev(("sessions", sessions.ToString(CultureInfo.InvariantCulture)))));
         }
 
-        CheckFailures(policy, window, rules, reasons);
+        // Failures count against the policy they were seen under (an MX removed with a policy
+        // change takes its failures with it); policy fetch failures count from the current
+        // policy's first report on, whatever policy the reporter then applied.
+        var sinceCurrent = firstDay is { } since ? window.Where(r => r.Day >= since).ToList() : window;
+        CheckFailures(policy, current, sinceCurrent, rules, reasons);
+        reasons.Add(Evidence(current, stsReporters, sessions, failed));
 
         var verdict = reasons.Any(r => r.Severity == Severity.Blocking) ? Verdict.NotReady
             : reasons.Any(r => r.Severity == Severity.Insufficient) ? Verdict.InsufficientData
@@ -218,28 +252,45 @@ public static class ReadinessEvaluator
     /// <summary>"1 day", "5 days".</summary>
     public static string Days(int count) => count == 1 ? "1 day" : $"{count.ToString(CultureInfo.InvariantCulture)} days";
 
-    private static void CheckFailures(StsPolicy policy, List<ReportDay> window, ReadinessRules rules, List<Reason> reasons)
+    /// <summary>What the verdict rests on, for the change ticket: the same figures for every verdict, READY included.</summary>
+    private static Reason Evidence(List<ReportDay> current, List<string> reporters, long sessions, long failed)
     {
-        var byType = window.SelectMany(r => r.FailuresByResultType).GroupBy(f => f.Key).ToDictionary(g => g.Key, g => g.Sum(f => f.Value), StringComparer.Ordinal);
+        var days = current.Select(r => r.Day).Distinct().ToList();
+        return new Reason("evidence", Severity.Info,
+            $"{sessions} sessions ({failed} failed) reported under the current policy on {days.Count} days by {reporters.Count} reporters.",
+            Ev(("days-covered", days.Count.ToString(CultureInfo.InvariantCulture)),
+               ("first-day", days.Count == 0 ? "none" : Day(days.Min())), ("last-day", days.Count == 0 ? "none" : Day(days.Max())),
+               ("reporters", string.Join(",", reporters)), ("sessions", sessions.ToString(CultureInfo.InvariantCulture)),
+               ("failures", failed.ToString(CultureInfo.InvariantCulture))));
+    }
+
+    private static void CheckFailures(StsPolicy policy, List<ReportDay> current, List<ReportDay> sinceCurrent, ReadinessRules rules, List<Reason> reasons)
+    {
+        var byType = current.SelectMany(r => r.FailuresByResultType).GroupBy(f => f.Key).ToDictionary(g => g.Key, g => g.Sum(f => f.Value), StringComparer.Ordinal);
         var refused = byType.Where(f => EnforceBlocking.Contains(f.Key)).Sum(f => f.Value);
         if (refused > rules.MaxEnforceBlockingFailures)
         {
+            var failing = current.Where(r => r.FailuresByResultType.Keys.Any(EnforceBlocking.Contains)).ToList();
             reasons.Add(new Reason("enforce-would-block", Severity.Blocking,
                 $"{refused} sessions failed in ways enforce would refuse; at most {rules.MaxEnforceBlockingFailures} are allowed.",
                 Ev(("by-result-type", Breakdown(byType.Where(f => EnforceBlocking.Contains(f.Key)))),
-                   ("by-mx", Breakdown(window.SelectMany(r => r.FailuresByMxHost))),
-                   ("reporters", string.Join(",", window.Where(r => r.FailuresByResultType.Keys.Any(EnforceBlocking.Contains)).Select(r => r.Organization).Distinct().Order(StringComparer.Ordinal))))));
+                   ("by-mx", Breakdown(current.SelectMany(r => r.FailuresByMxHost))),
+                   ("reporters", string.Join(",", failing.Select(r => r.Organization).Distinct().Order(StringComparer.Ordinal))),
+                   // Still failing, or fixed? The first and last day answer that.
+                   ("first-day", Day(failing.Min(r => r.Day))), ("last-day", Day(failing.Max(r => r.Day))))));
         }
 
-        var fetchFailures = byType.Where(f => f.Key.StartsWith("sts-", StringComparison.Ordinal)).Sum(f => f.Value);
+        var fetchByType = sinceCurrent.SelectMany(r => r.FailuresByResultType).Where(f => f.Key.StartsWith("sts-", StringComparison.Ordinal)).ToList();
+        var fetchFailures = fetchByType.Sum(f => f.Value);
         if (fetchFailures > rules.MaxPolicyFetchFailures)
         {
+            var failing = sinceCurrent.Where(r => r.FailuresByResultType.Keys.Any(k => k.StartsWith("sts-", StringComparison.Ordinal))).ToList();
             reasons.Add(new Reason("policy-host", Severity.Blocking,
                 $"Reporters failed to fetch or read the policy {fetchFailures} times: fix the policy host first.",
-                Ev(("by-result-type", Breakdown(byType.Where(f => f.Key.StartsWith("sts-", StringComparison.Ordinal)))))));
+                Ev(("by-result-type", Breakdown(fetchByType)), ("first-day", Day(failing.Min(r => r.Day))), ("last-day", Day(failing.Max(r => r.Day))))));
         }
 
-        var seenUncovered = window.SelectMany(r => r.FailuresByMxHost.Keys).Distinct(StringComparer.OrdinalIgnoreCase)
+        var seenUncovered = current.SelectMany(r => r.FailuresByMxHost.Keys).Distinct(StringComparer.OrdinalIgnoreCase)
             .Where(h => h.Length > 0 && !Covered(h, policy)).Order(StringComparer.Ordinal).ToList();
         if (seenUncovered.Count > 0)
         {

@@ -50,8 +50,14 @@ public sealed record ReadinessRules
     /// <summary>Days of reports under the current policy needed before enforce.</summary>
     public int ObservationDays { get; set; } = 21;
 
-    /// <summary>Distinct organisations that must have reported sts sessions for the current policy.</summary>
+    /// <summary>Distinct organisations that must have reported sts sessions for the current policy (each on at least <see cref="MinReporterDays"/> days).</summary>
     public int MinReporters { get; set; } = 2;
+
+    /// <summary>Days within the window a reporter must have reported on to count: one reporter's single day is no track record.</summary>
+    public int MinReporterDays { get; set; } = 7;
+
+    /// <summary>Most consecutive days without a report of the current policy, inside the window and up to yesterday: silence is not success.</summary>
+    public int MaxGapDays { get; set; } = 3;
 
     /// <summary>Sessions under the current policy needed over the observation period.</summary>
     public long MinSessions { get; set; } = 500;

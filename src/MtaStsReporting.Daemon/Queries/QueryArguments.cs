@@ -35,7 +35,13 @@ public readonly record struct Days(DateOnly Start, DateOnly End)
 /// <summary>Checks of query arguments; each failure names the field.</summary>
 public static class QueryArguments
 {
-    /// <summary>The range asked for; defaults to the 30 days ending today (UTC).</summary>
+    /// <summary>
+    /// Days before end_day that a range without start_day reaches back: the relay API accepts
+    /// outcomes up to 30 days old (Relay:MaxOutcomeAge), so the default range shows them all.
+    /// </summary>
+    public const int DefaultDaysBack = 30;
+
+    /// <summary>The range asked for; defaults to end_day (today, UTC) and the 30 days before it.</summary>
     public static FieldError? ReadRange(DayRange? range, TimeProvider time, out Days days)
     {
         days = default;
@@ -48,7 +54,7 @@ public static class QueryArguments
 
         if (string.IsNullOrEmpty(range?.StartDay))
         {
-            start = end.AddDays(-29);
+            start = end.AddDays(-DefaultDaysBack);
         }
         else if (!TryDay(range.StartDay, out start))
         {

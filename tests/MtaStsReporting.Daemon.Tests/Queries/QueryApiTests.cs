@@ -55,6 +55,20 @@ public sealed class QueryApiTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _daemon.DisposeAsync();
 
+    [Fact]
+    public async Task The_default_range_holds_the_oldest_outcome_the_relay_api_accepts()
+    {
+        // Relay:MaxOutcomeAge is 30 days: an outcome 30 days old (2026-10-30) is accepted and must be seen by default; 31 days old is outside.
+        var relay = new RelayOutcomes.RelayOutcomesClient(_daemon.Channel);
+        await relay.ReportOutcomesAsync(Batch("old-1", Success("old.example", Now.AddDays(-30).AddMinutes(1), 3)));
+
+        var domains = await _query.ListDomainsAsync(new ListDomainsRequest());
+        Assert.Equal(3, domains.Domains.Single(d => d.Domain == "old.example").Sessions);
+        var trend = await _query.GetDailyTrendAsync(new DomainRequest { Domain = "old.example" });
+        var outbound = trend.Series.Single(s => s.Direction == Direction.Outbound);
+        Assert.Equal(("2026-10-30", 31, 3L), (outbound.Days[0].Day, outbound.Days.Count, outbound.Days[0].Successes));
+    }
+
     private static byte[] Report(string org, string id, string day, long ok, long failed, string details) => System.Text.Encoding.UTF8.GetBytes($$"""
         {"organization-name":"{{org}}","contact-info":"tlsrpt@{{org.Split(' ')[0].ToLowerInvariant()}}.example","report-id":"{{id}}",
          "date-range":{"start-datetime":"{{day}}T00:00:00Z","end-datetime":"{{day}}T23:59:59Z"},

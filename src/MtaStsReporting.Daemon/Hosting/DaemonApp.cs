@@ -332,7 +332,7 @@ public static class DaemonApp
             sp.GetRequiredService<IOptions<Security.SecurityOptions>>().Value, sp.GetRequiredService<Persistence.Security.ApiKeyStore>(),
             sp.GetRequiredService<Security.ClientCertificateAuthority>(), sp.GetRequiredService<TimeProvider>()));
         services.AddOptions<Security.LimitsOptions>().Bind(configuration.GetSection(Security.LimitsOptions.Section), o => o.ErrorOnUnknownConfiguration = true);
-        services.AddSingleton(sp => new Security.RateLimitInterceptor(sp.GetRequiredService<IOptions<Security.LimitsOptions>>().Value));
+        services.AddSingleton(sp => new Security.RateLimitInterceptor(sp.GetRequiredService<IOptions<Security.LimitsOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
         var limits = configuration.GetSection(Security.LimitsOptions.Section).Get<Security.LimitsOptions>() ?? new Security.LimitsOptions();
         services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(k => k.Limits.Http2.MaxStreamsPerConnection = Math.Max(1, limits.MaxStreamsPerConnection));
         services.AddGrpc(o =>

@@ -1,4 +1,3 @@
-using System.Threading.RateLimiting;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 
@@ -24,27 +23,19 @@ public sealed class LimitsOptions
 }
 
 /// <summary>
-/// A token bucket per caller: one client over its limit is refused at once with
-/// RESOURCE_EXHAUSTED, without queueing, so the others are not slowed.
+/// A token bucket per caller (<see cref="CallerRateLimiter"/>): one client over its limit is
+/// refused at once with RESOURCE_EXHAUSTED, without queueing, so the others are not slowed.
 /// </summary>
-public sealed class RateLimitInterceptor : Interceptor, IDisposable
+public sealed class RateLimitInterceptor : Interceptor
 {
-    private readonly PartitionedRateLimiter<string>? _limiter;
+    private readonly CallerRateLimiter? _limiter;
 
     /// <summary>Builds the limiter from the settings (none when the limit is 0).</summary>
-    public RateLimitInterceptor(LimitsOptions options)
+    public RateLimitInterceptor(LimitsOptions options, TimeProvider time)
     {
-        var rate = options.CallsPerSecondPerCaller;
-        if (rate > 0)
+        if (options.CallsPerSecondPerCaller > 0)
         {
-            _limiter = PartitionedRateLimiter.Create<string, string>(caller => RateLimitPartition.GetTokenBucketLimiter(caller, _ => new TokenBucketRateLimiterOptions
-            {
-                TokenLimit = rate,
-                TokensPerPeriod = rate,
-                ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-                QueueLimit = 0,
-                AutoReplenishment = true,
-            }));
+            _limiter = new CallerRateLimiter(options.CallsPerSecondPerCaller, time);
         }
     }
 
@@ -82,13 +73,9 @@ public sealed class RateLimitInterceptor : Interceptor, IDisposable
             return; // no limit, or an open service (health, reflection)
         }
 
-        using var lease = _limiter.AttemptAcquire(Caller(context));
-        if (!lease.IsAcquired)
+        if (!_limiter.TryAcquire(Caller(context)))
         {
             throw new RpcException(new Status(StatusCode.ResourceExhausted, "too many calls: Limits:CallsPerSecondPerCaller is exceeded; slow down and retry"));
         }
     }
-
-    /// <inheritdoc />
-    public void Dispose() => _limiter?.Dispose();
 }

@@ -17,4 +17,8 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}"
 fi
 
+if [ ! -d ../shared/corpus ]; then
+  echo "test.sh: ../shared/corpus is not beside this clone: the corpus conformance tests are reported as skipped (with CI=true they fail)" >&2
+fi
+
 dotnet test MtaStsReporting.sln "$@"

@@ -155,6 +155,7 @@ public static class DaemonApp
         // Settings files sit next to the executable; relative data paths are taken from the
         // working directory, as a user who types a path expects.
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = others, ContentRootPath = AppContext.BaseDirectory });
+        RefuseKestrelSettings(builder.Configuration);
         builder.Services.AddDaemonServices(builder.Configuration);
         configureServices?.Invoke(builder.Services);
 
@@ -191,6 +192,22 @@ public static class DaemonApp
             await app.Services.GetRequiredService<RelayOutcomeStore>().DisposeAsync();
             await app.DisposeAsync();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Kestrel reads listeners and certificates from a <c>Kestrel</c> section of its own, which
+    /// would bypass the rules every listener of the daemon goes through (loopback only without
+    /// keys, no cleartext off loopback without Grpc:AllowCleartext): such settings are refused.
+    /// </summary>
+    private static void RefuseKestrelSettings(IConfiguration configuration)
+    {
+        var kestrel = configuration.GetSection("Kestrel");
+        if (kestrel.Exists())
+        {
+            var first = kestrel.AsEnumerable().Where(kv => kv.Value is not null).Select(kv => kv.Key).Order(StringComparer.Ordinal).FirstOrDefault() ?? "Kestrel";
+            throw new OptionsValidationException("Kestrel", typeof(IConfiguration),
+                [$"{first}: Kestrel settings are not accepted; listeners are set with --urls (Grpc:Urls), HttpApi:Url and Ingestion:Https:Url, which apply the exposure and TLS rules."]);
         }
     }
 

@@ -50,6 +50,8 @@ public sealed class DaemonProcessTests : IDisposable
     [InlineData("--Relay:MaxOutcomeAge=soon", "Relay:MaxOutcomeAge")]
     [InlineData("--Storage:Durability=Sometimes", "Storage:Durability")]
     [InlineData("--Storage:DataDirectry=/tmp/x", "DataDirectry")]
+    // Kestrel's own listener settings would walk around the loopback and cleartext rules.
+    [InlineData("--Kestrel:Endpoints:open:Url=http://0.0.0.0:0", "Kestrel:Endpoints:open:Url")]
     public async Task A_bad_setting_stops_the_daemon_with_a_message_naming_it(string argument, string named)
     {
         var (exitCode, output) = await DaemonProcess.RunToExitAsync(_cwd.Path, argument);
@@ -59,6 +61,19 @@ public sealed class DaemonProcessTests : IDisposable
         Assert.Contains(named, output);
         // Nothing was created: the daemon stopped before touching the disk.
         Assert.False(Directory.Exists(Path.Combine(_cwd.Path, "data")));
+    }
+
+    [Theory]
+    [InlineData("Kestrel__Endpoints__open__Url")]
+    [InlineData("ASPNETCORE_Kestrel__Endpoints__open__Url")]
+    public async Task A_kestrel_listener_from_the_environment_is_refused(string variable)
+    {
+        var (exitCode, output) = await DaemonProcess.RunToExitAsync(_cwd.Path, new Dictionary<string, string> { [variable] = "http://0.0.0.0:0" },
+            "--urls", "http://127.0.0.1:0", "--HttpApi:Url=http://127.0.0.1:0");
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("Kestrel:Endpoints:open:Url: Kestrel settings are not accepted", output);
+        Assert.DoesNotContain("Now listening", output);
     }
 
     [Fact]

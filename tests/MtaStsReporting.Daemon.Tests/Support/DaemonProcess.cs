@@ -79,9 +79,13 @@ public sealed partial class DaemonProcess : IAsyncDisposable
     }
 
     /// <summary>Runs the daemon until it exits by itself (a bad setting); returns exit code and output.</summary>
-    public static async Task<(int ExitCode, string Output)> RunToExitAsync(string workingDirectory, params string[] args)
+    public static Task<(int ExitCode, string Output)> RunToExitAsync(string workingDirectory, params string[] args) =>
+        RunToExitAsync(workingDirectory, new Dictionary<string, string>(), args);
+
+    /// <summary>The same with environment variables for the daemon alone.</summary>
+    public static async Task<(int ExitCode, string Output)> RunToExitAsync(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
-        await using var daemon = Launch(workingDirectory, args, new Dictionary<string, string>());
+        await using var daemon = Launch(workingDirectory, args, environment);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await daemon._process.WaitForExitAsync(timeout.Token);
         return (daemon._process.ExitCode, daemon.Output);

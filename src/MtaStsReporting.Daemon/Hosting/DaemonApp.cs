@@ -180,6 +180,20 @@ public static class DaemonApp
             app.MapReportUpload(listeners);
             if (MetricsEnabled(app.Configuration))
             {
+                // With keys, the metrics (volumes, failure rates) are readers' data like the queries.
+                var authorization = app.Services.GetRequiredService<Security.AuthorizationInterceptor>();
+                app.Use(async (context, next) =>
+                {
+                    if (context.Request.Path.Equals("/metrics", StringComparison.OrdinalIgnoreCase)
+                        && await authorization.AuthorizeHttpAsync(context, Security.AuthorizationInterceptor.MetricsReaders) is { } refused)
+                    {
+                        context.Response.StatusCode = refused.Status;
+                        await context.Response.WriteAsync(refused.Reason + "\n");
+                        return;
+                    }
+
+                    await next(context);
+                });
                 app.MapPrometheusScrapingEndpoint("/metrics");
             }
 

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
+using Microsoft.AspNetCore.Http;
 using MtaStsReporting.Daemon.Hosting;
 using MtaStsReporting.Persistence.Security;
 
@@ -114,24 +115,47 @@ public sealed class AuthorizationInterceptor(SecurityOptions options, ApiKeyStor
     /// <summary>Who is calling: an API key, or else a client certificate the TLS handshake accepted and that is mapped to a role.</summary>
     private async Task<(string Id, Role Role, string Who)> AuthenticateAsync(ServerCallContext context)
     {
-        var presented = Presented(context.RequestHeaders);
-        if (presented is not null)
+        var caller = await IdentifyAsync(Presented(context.RequestHeaders.GetValue), context.GetHttpContext().Connection.ClientCertificate, context.CancellationToken);
+        return caller.Error is null ? (caller.Id!, caller.Role, caller.Who!) : throw new RpcException(new Status(StatusCode.Unauthenticated, caller.Error));
+    }
+
+    /// <summary>
+    /// The same rule for plain HTTP routes that are not gRPC methods (<c>/metrics</c>): null when
+    /// the request may go on, else the status and the reason to answer with.
+    /// </summary>
+    public async Task<(int Status, string Reason)?> AuthorizeHttpAsync(HttpContext context, IReadOnlySet<Role> roles)
+    {
+        if (options.Authentication == AuthenticationMode.None)
         {
-            var key = await LookupAsync(presented, context.CancellationToken)
-                ?? throw new RpcException(new Status(StatusCode.Unauthenticated, "the API key is unknown or revoked"));
-            return (key.Id, key.Role, $"key {key.Id}");
+            return null;
         }
 
-        var certificate = context.GetHttpContext().Connection.ClientCertificate;
+        var caller = await IdentifyAsync(Presented(name => context.Request.Headers[name].FirstOrDefault()), context.Connection.ClientCertificate, context.RequestAborted);
+        return caller.Error is not null ? (StatusCodes.Status401Unauthorized, caller.Error)
+            : !roles.Contains(caller.Role) ? (StatusCodes.Status403Forbidden, $"{caller.Who} ({caller.Role.ToString().ToLowerInvariant()}) may not read {context.Request.Path}")
+            : null;
+    }
+
+    /// <summary>The roles that may read the metrics: volumes and failure rates are readers' data.</summary>
+    public static IReadOnlySet<Role> MetricsReaders => Readers;
+
+    private async Task<(string? Id, Role Role, string? Who, string? Error)> IdentifyAsync(string? presented, System.Security.Cryptography.X509Certificates.X509Certificate2? certificate, CancellationToken cancellationToken)
+    {
+        if (presented is not null)
+        {
+            var key = await LookupAsync(presented, cancellationToken);
+            return key is null ? (null, default, null, "the API key is unknown or revoked") : (key.Id, key.Role, $"key {key.Id}", null);
+        }
+
         var identity = certificate is null || !certificates.Enabled ? null : certificates.Identify(certificate);
         if (identity is null)
         {
-            throw new RpcException(new Status(StatusCode.Unauthenticated, certificate is null
+            return (null, default, null, certificate is null
                 ? "an API key is required: send it as 'authorization: Bearer <key>' or 'x-api-key: <key>'"
-                : $"the client certificate '{certificate.Subject}' is not mapped to a role, and no API key was sent"));
+                : $"the client certificate '{certificate.Subject}' is not mapped to a role, and no API key was sent");
         }
 
-        return ("cert:" + identity.Name, identity.Role, $"client certificate {identity.Name}");
+        return ("cert:" + identity.Name, identity.Role, $"client certificate {identity.Name}", null);
     }
 
     private async Task<ApiKeyInfo?> LookupAsync(string presented, CancellationToken cancellationToken)
@@ -152,15 +176,15 @@ public sealed class AuthorizationInterceptor(SecurityOptions options, ApiKeyStor
         return key;
     }
 
-    private static string? Presented(Metadata headers)
+    private static string? Presented(Func<string, string?> header)
     {
-        var authorization = headers.GetValue("authorization");
+        var authorization = header("authorization");
         if (authorization is not null && authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
         {
             return authorization["Bearer ".Length..].Trim();
         }
 
-        return headers.GetValue("x-api-key")?.Trim();
+        return header("x-api-key")?.Trim();
     }
 }
 

@@ -41,6 +41,38 @@ public sealed class AuthorizationTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _daemon.DisposeAsync();
 
+    [Theory]
+    [InlineData("none", 401)]
+    [InlineData("forged", 401)]
+    [InlineData("revoked", 401)]
+    [InlineData("Relay", 403)]
+    [InlineData("Reader", 200)]
+    [InlineData("Admin", 200)]
+    public async Task With_keys_the_metrics_are_for_readers(string caller, int status)
+    {
+        foreach (var url in new[] { _daemon.HttpApiUrl!, _daemon.Url })
+        {
+            using var http = new HttpClient { BaseAddress = new Uri(url) };
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/metrics");
+            if (url == _daemon.Url)
+            {
+                // The gRPC listener speaks HTTP/2 without TLS (prior knowledge).
+                request.Version = System.Net.HttpVersion.Version20;
+                request.VersionPolicy = HttpVersionPolicy.RequestVersionExact;
+            }
+
+            if (caller != "none")
+            {
+                request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", _keys[caller]);
+            }
+
+            using var response = await http.SendAsync(request);
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.True(status == (int)response.StatusCode, $"{url}: {(int)response.StatusCode} {body}");
+            Assert.Equal(status == 200, body.Contains("# TYPE", StringComparison.Ordinal));
+        }
+    }
+
     public static TheoryData<string, string> Calls()
     {
         var data = new TheoryData<string, string>();

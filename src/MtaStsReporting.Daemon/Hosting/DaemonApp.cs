@@ -108,6 +108,7 @@ public static class DaemonApp
         }
 
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [.. settings], ContentRootPath = AppContext.BaseDirectory });
+        SettingShorthands.Apply(builder.Configuration);
         // Standard output carries the command's answer; logs (warnings and worse) go to standard error.
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Logging:LogLevel:Default"] = "Warning" });
         builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
@@ -156,6 +157,7 @@ public static class DaemonApp
         // working directory, as a user who types a path expects.
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = others, ContentRootPath = AppContext.BaseDirectory });
         RefuseKestrelSettings(builder.Configuration);
+        SettingShorthands.Apply(builder.Configuration);
         builder.Services.AddDaemonServices(builder.Configuration);
         configureServices?.Invoke(builder.Services);
 
@@ -392,6 +394,8 @@ public static class DaemonApp
         OptionsValidationException v => string.Join(" ", v.Failures),
         OptionsValidationFailure f => f.Message,
         // The binder names the key it could not read or did not know.
+        InvalidOperationException { Source: "Microsoft.Extensions.Configuration.Binder" } b when b.Message.Contains("'System.TimeSpan'", StringComparison.Ordinal) =>
+            b.Message + " Write a time span as 500ms, 5s, 10m, 2h, 30d or 00:00:05.",
         InvalidOperationException { Source: "Microsoft.Extensions.Configuration.Binder" } b => b.Message,
         _ when ex.InnerException is not null => ConfigurationProblem(ex.InnerException),
         _ => null,

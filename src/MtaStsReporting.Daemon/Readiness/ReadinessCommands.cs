@@ -72,6 +72,13 @@ public static class ReadinessCommands
                 _ => 2,
             };
         }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.Unavailable)
+        {
+            // gRPC's own words ("Error connecting to subchannel.") do not say where it tried.
+            var cause = ex.Status.DebugException is { } inner ? Innermost(inner) : ex.Status.Detail;
+            await error.WriteLineAsync($"mtasts-reporting {command}: cannot reach the daemon at {url}: {cause}");
+            return 2;
+        }
         catch (RpcException ex)
         {
             await error.WriteLineAsync($"mtasts-reporting {command}: {ex.StatusCode}: {ex.Status.Detail}");
@@ -100,5 +107,15 @@ public static class ReadinessCommands
             && !errors.HasFlag(System.Net.Security.SslPolicyErrors.RemoteCertificateNameMismatch)
             && Security.PrivateTrust.ChainsTo(server, roots, chain, usage: null, out string? _);
         return handler;
+    }
+
+    private static string Innermost(Exception ex)
+    {
+        while (ex.InnerException is not null)
+        {
+            ex = ex.InnerException;
+        }
+
+        return ex.Message;
     }
 }

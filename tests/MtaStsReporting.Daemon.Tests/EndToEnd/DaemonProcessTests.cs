@@ -48,6 +48,7 @@ public sealed class DaemonProcessTests : IDisposable
     [Theory]
     [InlineData("--Relay:MaxBatchItems=0", "Relay:MaxBatchItems")]
     [InlineData("--Relay:MaxOutcomeAge=soon", "Relay:MaxOutcomeAge")]
+    [InlineData("--Dns:Timeout=5 seconds", "Write a time span as 500ms, 5s, 10m, 2h, 30d or 00:00:05.")]
     [InlineData("--Storage:Durability=Sometimes", "Storage:Durability")]
     [InlineData("--Storage:DataDirectry=/tmp/x", "DataDirectry")]
     // Kestrel's own listener settings would walk around the loopback and cleartext rules.
@@ -74,6 +75,18 @@ public sealed class DaemonProcessTests : IDisposable
         Assert.Equal(2, exitCode);
         Assert.Contains("Kestrel:Endpoints:open:Url: Kestrel settings are not accepted", output);
         Assert.DoesNotContain("Now listening", output);
+    }
+
+    [Fact]
+    public async Task A_command_that_cannot_reach_the_daemon_names_the_url()
+    {
+        var url = $"http://127.0.0.1:{Loopback.FreePort()}";
+        var (exitCode, output) = await DaemonProcess.RunToExitAsync(_cwd.Path, "readiness", "example.com", "--url", url);
+
+        Assert.Equal(2, exitCode);
+        var line = Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith($"mtasts-reporting readiness: cannot reach the daemon at {url}: ", line);
+        Assert.Contains("Connection refused", line);
     }
 
     [Fact]

@@ -183,6 +183,19 @@ public enum MailboxTls
     None,
 }
 
+/// <summary>How a mailbox server's certificate revocation is checked.</summary>
+public enum RevocationCheck
+{
+    /// <summary>Refuse a revoked certificate; accept one whose status cannot be learned (no CRL or OCSP address, or none reachable), as browsers do.</summary>
+    BestEffort,
+
+    /// <summary>Refuse a certificate unless its status is known and good (the CA's CRL or OCSP responder must be reachable).</summary>
+    Required,
+
+    /// <summary>Do not check (a private CA without CRLs, no outbound HTTP).</summary>
+    Off,
+}
+
 /// <summary>One IMAP mailbox that receives RFC 8460 reports (an <c>rua=mailto:</c> address). Section <c>Mailboxes:N</c>.</summary>
 public sealed class MailboxOptions
 {
@@ -219,8 +232,14 @@ public sealed class MailboxOptions
     /// <summary>How often to look for new mail when the server has no IDLE.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>Longest wait between reconnection attempts (backoff doubles from one second).</summary>
+    /// <summary>Longest wait between reconnection attempts (backoff doubles from one second; a refused login waits this long at once).</summary>
     public TimeSpan MaxReconnectDelay { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>PEM file of CA certificates trusted for this server besides the system's (an internal CA).</summary>
+    public string? TrustedCaFile { get; set; }
+
+    /// <summary>How the server certificate's revocation is checked.</summary>
+    public RevocationCheck RevocationCheck { get; set; } = RevocationCheck.BestEffort;
 
     /// <summary>The name used in logs and health checks.</summary>
     public string DisplayName => Name ?? $"{User}@{Host}";
@@ -278,6 +297,11 @@ internal sealed class IngestionOptionsValidator : IValidateOptions<IngestionOpti
             if (m.PollInterval < TimeSpan.FromSeconds(1))
             {
                 errors.Add($"{at}:PollInterval must be at least 00:00:01.");
+            }
+
+            if (m.TrustedCaFile is not null && !File.Exists(m.TrustedCaFile))
+            {
+                errors.Add($"{at}:TrustedCaFile '{m.TrustedCaFile}' does not exist.");
             }
 
             if (m.Folder == m.ProcessedFolder || m.Folder == m.InvalidFolder)

@@ -19,9 +19,12 @@ public sealed class DovecotServer : IAsyncDisposable
     private readonly TempDirectory _dir = new();
     private Process? _process;
 
-    private DovecotServer(int port)
+    private readonly DovecotSettings _settings;
+
+    private DovecotServer(int port, DovecotSettings settings)
     {
         Port = port;
+        _settings = settings;
     }
 
     public int Port { get; }
@@ -41,14 +44,14 @@ public sealed class DovecotServer : IAsyncDisposable
         "--Ingestion:Mailboxes:0:MaxReconnectDelay=00:00:01",
     ];
 
-    public static async Task<DovecotServer> StartAsync()
+    public static async Task<DovecotServer> StartAsync(DovecotSettings? settings = null)
     {
         if (!File.Exists(Binary))
         {
             throw new InvalidOperationException($"{Binary} is missing: run the tests through ./test.sh, which installs dovecot-imapd.");
         }
 
-        var server = new DovecotServer(Loopback.FreePort());
+        var server = new DovecotServer(Loopback.FreePort(), settings ?? new DovecotSettings());
         server.WriteConfiguration();
         await server.StartProcessAsync();
         return server;
@@ -72,8 +75,9 @@ public sealed class DovecotServer : IAsyncDisposable
             base_dir = {{d}}/run
             state_dir = {{d}}/state
             log_path = {{d}}/dovecot.log
-            ssl = no
+            {{(_settings.Certificate is { } c ? $"ssl = yes\nssl_cert = <{c.Certificate}\nssl_key = <{c.Key}" : "ssl = no")}}
             disable_plaintext_auth = no
+            auth_verbose = yes
             auth_mechanisms = plain login
             first_valid_uid = 1
             mail_location = maildir:~/Maildir
@@ -100,7 +104,7 @@ public sealed class DovecotServer : IAsyncDisposable
             }
             namespace inbox {
               inbox = yes
-              separator = /
+              separator = {{_settings.Separator}}
             }
             """);
     }
@@ -119,6 +123,9 @@ public sealed class DovecotServer : IAsyncDisposable
             throw new InvalidOperationException("Dovecot did not start: " + Log);
         }
     }
+
+    /// <summary>Failed logins Dovecot logged (auth_verbose).</summary>
+    public int FailedLogins => Log.Split('\n').Count(l => l.Contains("Password mismatch", StringComparison.Ordinal));
 
     public string Log => File.Exists(Path.Combine(_dir.Path, "dovecot.log")) ? File.ReadAllText(Path.Combine(_dir.Path, "dovecot.log")) : "(no log)";
 
@@ -201,3 +208,8 @@ public sealed class DovecotServer : IAsyncDisposable
         }
     }
 }
+
+/// <summary>How a test's Dovecot differs from the plain one.</summary>
+/// <param name="Separator">The hierarchy separator ('.' as with Maildir++, Courier, cPanel).</param>
+/// <param name="Certificate">PEM certificate and key files: STARTTLS offered on the port.</param>
+public sealed record DovecotSettings(char Separator = '/', (string Certificate, string Key)? Certificate = null);

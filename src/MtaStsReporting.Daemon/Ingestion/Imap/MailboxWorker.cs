@@ -26,18 +26,21 @@ public sealed class MailboxWorker(MailboxOptions mailbox, ReportIngestor ingesto
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var delay = TimeSpan.FromSeconds(1);
+        var delay = FirstDelay;
+        var trust = new MailboxTrust(mailbox);
         board.Set(mailbox.DisplayName, connected: false, error: "not connected yet");
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 using var client = new ImapClient();
-                await ConnectAsync(client, stoppingToken);
+                await ConnectAsync(client, trust, stoppingToken);
                 board.Set(mailbox.DisplayName, connected: true, error: null);
                 MailboxLog.Connected(logger, mailbox.DisplayName, mailbox.Folder, client.Capabilities.HasFlag(ImapCapabilities.Idle));
-                delay = TimeSpan.FromSeconds(1);
-                await RunSessionAsync(client, stoppingToken);
+                // The backoff starts again only once a session has done its work (folders
+                // opened, mail read): a server that accepts the login and then refuses
+                // everything must not be asked again every second.
+                await RunSessionAsync(client, () => delay = FirstDelay, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -48,9 +51,17 @@ public sealed class MailboxWorker(MailboxOptions mailbox, ReportIngestor ingesto
                 // Every failure, of the server or of the store (a full disk), ends the session the
                 // same way: nothing was moved that was not committed, so the mail is read again
                 // after the backoff. A worker that gave up would stop the whole host.
-                board.Set(mailbox.DisplayName, connected: false, error: ex.Message);
+                var (cause, loginRefused) = Describe(ex, trust);
+                if (loginRefused)
+                {
+                    // Servers count failed logins toward locking the account: wait the longest.
+                    delay = mailbox.MaxReconnectDelay;
+                }
+
+                board.Set(mailbox.DisplayName, connected: false, error: cause);
                 metrics.MailboxError(mailbox.DisplayName);
-                MailboxLog.Failed(logger, mailbox.DisplayName, delay.TotalSeconds, ex);
+                MailboxLog.Failed(logger, mailbox.DisplayName, cause, delay.TotalSeconds);
+                MailboxLog.FailureDetail(logger, mailbox.DisplayName, ex);
                 try
                 {
                     await Task.Delay(delay, time, stoppingToken);
@@ -65,29 +76,72 @@ public sealed class MailboxWorker(MailboxOptions mailbox, ReportIngestor ingesto
         }
     }
 
-    private async Task ConnectAsync(ImapClient client, CancellationToken cancellationToken)
+    private static readonly TimeSpan FirstDelay = TimeSpan.FromSeconds(1);
+
+    private int Port => mailbox.Port != 0 ? mailbox.Port : mailbox.Tls == MailboxTls.Implicit ? 993 : 143;
+
+    /// <summary>The cause of a failure in one line, and whether it was a refused login.</summary>
+    private (string Cause, bool LoginRefused) Describe(Exception ex, MailboxTrust trust) => ex switch
     {
-        var (options, port) = mailbox.Tls switch
+        AuthenticationException => ($"login refused for {mailbox.User}: {ex.Message}", true),
+        SslHandshakeException when trust.LastProblem is { } problem => ($"TLS with {mailbox.Host}:{Port} refused: {problem}", false),
+        SslHandshakeException => ($"TLS with {mailbox.Host}:{Port} failed: {Innermost(ex)}", false),
+        System.Net.Sockets.SocketException socket => ($"cannot connect to {mailbox.Host}:{Port}: {Readiness.MxProber.Describe(socket)}", false),
+        ImapCommandException command => ($"the server refused a command: {command.Message}", false),
+        ImapProtocolException or IOException => ($"connection to {mailbox.Host}:{Port} lost: {Innermost(ex)}", false),
+        Persistence.StoreUnavailableException => ($"the store could not commit: {ex.Message}", false),
+        FolderNotFoundException folder => ($"folder '{folder.FolderName}' does not exist on the server", false),
+        _ => ($"{ex.GetType().Name}: {ex.Message}", false),
+    };
+
+    private static string Innermost(Exception ex)
+    {
+        while (ex.InnerException is not null)
         {
-            MailboxTls.Implicit => (SecureSocketOptions.SslOnConnect, 993),
-            MailboxTls.StartTls => (SecureSocketOptions.StartTls, 143),
-            _ => (SecureSocketOptions.None, 143),
-        };
-        client.Timeout = 60_000;
-        await client.ConnectAsync(mailbox.Host, mailbox.Port == 0 ? port : mailbox.Port, options, cancellationToken);
-        await client.AuthenticateAsync(mailbox.User, mailbox.ReadPassword(), cancellationToken);
+            ex = ex.InnerException;
+        }
+
+        return ex.Message;
     }
 
-    private async Task RunSessionAsync(ImapClient client, CancellationToken stoppingToken)
+    private async Task ConnectAsync(ImapClient client, MailboxTrust trust, CancellationToken cancellationToken)
+    {
+        var options = mailbox.Tls switch
+        {
+            MailboxTls.Implicit => SecureSocketOptions.SslOnConnect,
+            MailboxTls.StartTls => SecureSocketOptions.StartTls,
+            _ => SecureSocketOptions.None,
+        };
+        client.Timeout = 60_000;
+        client.CheckCertificateRevocation = mailbox.RevocationCheck != RevocationCheck.Off;
+        client.ServerCertificateValidationCallback = trust.Validate;
+        await client.ConnectAsync(mailbox.Host, Port, options, cancellationToken);
+
+        // One login attempt per connection: MailKit would otherwise try every mechanism the
+        // server offers in turn, and each failure counts toward the account's lockout.
+        var credentials = new System.Net.NetworkCredential(mailbox.User, mailbox.ReadPassword());
+        if (client.AuthenticationMechanisms.Contains("PLAIN"))
+        {
+            await client.AuthenticateAsync(new SaslMechanismPlain(credentials), cancellationToken);
+        }
+        else
+        {
+            client.AuthenticationMechanisms.Clear(); // the IMAP LOGIN command (RFC 9051 §6.2.3)
+            await client.AuthenticateAsync(credentials, cancellationToken);
+        }
+    }
+
+    private async Task RunSessionAsync(ImapClient client, Action onHealthy, CancellationToken stoppingToken)
     {
         var processed = await EnsureFolderAsync(client, mailbox.ProcessedFolder, stoppingToken);
         var invalid = await EnsureFolderAsync(client, mailbox.InvalidFolder, stoppingToken);
-        var inbox = await client.GetFolderAsync(mailbox.Folder, stoppingToken);
+        var inbox = await client.GetFolderAsync(ServerPath(client, mailbox.Folder), stoppingToken);
         await inbox.OpenAsync(FolderAccess.ReadWrite, stoppingToken);
         var idle = client.Capabilities.HasFlag(ImapCapabilities.Idle);
         while (!stoppingToken.IsCancellationRequested)
         {
             await DrainAsync(inbox, processed, invalid, stoppingToken);
+            onHealthy();
             if (idle)
             {
                 using var done = new CancellationTokenSource(IdleRestart);
@@ -157,20 +211,28 @@ public sealed class MailboxWorker(MailboxOptions mailbox, ReportIngestor ingesto
         }
     }
 
+    /// <summary>
+    /// A folder path as written in the settings (levels separated by '/') in the server's own
+    /// separator: Dovecot's Maildir default, Courier and cPanel use '.'.
+    /// </summary>
+    public static string ServerPath(ImapClient client, string path)
+    {
+        var separator = client.PersonalNamespaces.Count > 0 ? client.PersonalNamespaces[0].DirectorySeparator : '/';
+        return string.Join(separator, path.Split('/', StringSplitOptions.RemoveEmptyEntries));
+    }
+
     private static async Task<IMailFolder> EnsureFolderAsync(ImapClient client, string path, CancellationToken cancellationToken)
     {
         try
         {
-            return await client.GetFolderAsync(path, cancellationToken);
+            return await client.GetFolderAsync(ServerPath(client, path), cancellationToken);
         }
         catch (FolderNotFoundException)
         {
         }
 
-        var personal = client.GetFolder(client.PersonalNamespaces[0]);
-        var separator = personal.DirectorySeparator;
-        var parent = personal;
-        foreach (var name in path.Split(separator, StringSplitOptions.RemoveEmptyEntries))
+        var parent = client.GetFolder(client.PersonalNamespaces[0]);
+        foreach (var name in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
         {
             var subfolders = await parent.GetSubfoldersAsync(false, cancellationToken);
             parent = subfolders.FirstOrDefault(f => f.Name == name)
@@ -199,6 +261,10 @@ internal static partial class MailboxLog
     [LoggerMessage(EventId = 400, Level = LogLevel.Information, Message = "Mailbox {Mailbox}: connected, reading {Folder} (IDLE: {Idle})")]
     public static partial void Connected(ILogger logger, string mailbox, string folder, bool idle);
 
-    [LoggerMessage(EventId = 401, Level = LogLevel.Warning, Message = "Mailbox {Mailbox}: connection lost or refused; retrying in {DelaySeconds} s")]
-    public static partial void Failed(ILogger logger, string mailbox, double delaySeconds, Exception exception);
+    [LoggerMessage(EventId = 401, Level = LogLevel.Warning, Message = "Mailbox {Mailbox}: {Cause}; retrying in {DelaySeconds} s")]
+    public static partial void Failed(ILogger logger, string mailbox, string cause, double delaySeconds);
+
+    // The stack trace, for those who turn on debug logging; the warning above is the one line an admin reads.
+    [LoggerMessage(EventId = 402, Level = LogLevel.Debug, Message = "Mailbox {Mailbox}: failure detail")]
+    public static partial void FailureDetail(ILogger logger, string mailbox, Exception exception);
 }

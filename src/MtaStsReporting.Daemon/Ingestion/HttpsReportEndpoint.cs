@@ -69,9 +69,10 @@ public static class HttpsReportEndpoint
 
             return result.Status switch
             {
-                IngestStatus.Imported or IngestStatus.Duplicate => Results.Json(new
+                IngestStatus.Imported or IngestStatus.Duplicate or IngestStatus.Conflict => Results.Json(new
                 {
                     status = result.Status,
+                    conflict = result.Status == IngestStatus.Conflict ? result.Error : null,
                     organization = result.Report!.OrganizationName,
                     reportId = result.Report.ReportId,
                     policyDomains = result.Report.PolicyDomains,

@@ -49,6 +49,7 @@ public sealed class ReportImportService(ReportIngestor ingestor) : ReportImport.
             SuccessCount = r.SuccessCount,
             FailureCount = r.FailureCount,
             Flags = { r.Flags.Select(f => f.ToString()) },
+            Conflict = result.Status == IngestStatus.Conflict ? result.Error ?? string.Empty : string.Empty,
         };
     }
 }

@@ -30,6 +30,9 @@ public static class IngestStatus
     /// <summary>Stored before; nothing added.</summary>
     public const string Duplicate = "duplicate";
 
+    /// <summary>Stored before with other figures (a second version under one id): the first is kept, the conflict recorded.</summary>
+    public const string Conflict = TlsReportStore.ConflictStatus;
+
     /// <summary>Carries a report that cannot be accepted.</summary>
     public const string Invalid = "invalid";
 
@@ -99,10 +102,13 @@ public sealed class ReportIngestor(ReportReader reader, TlsReportStore store, ID
         var stored = await store.SaveAsync(toStore.Select(s => s.Report).ToList(), rejections, cancellationToken);
         for (var k = 0; k < toStore.Count; k++)
         {
-            if (stored[k] == ReportStoreResult.Duplicate)
+            var index = toStore[k].Index;
+            results[index] = stored[k].Result switch
             {
-                results[toStore[k].Index] = results[toStore[k].Index] with { Status = IngestStatus.Duplicate };
-            }
+                ReportStoreResult.Duplicate => results[index] with { Status = IngestStatus.Duplicate },
+                ReportStoreResult.ConflictingDuplicate => results[index] with { Status = IngestStatus.Conflict, Error = stored[k].Difference },
+                _ => results[index],
+            };
         }
 
         foreach (var r in results)
@@ -111,6 +117,10 @@ public sealed class ReportIngestor(ReportReader reader, TlsReportStore store, ID
             if (r.Status is IngestStatus.Invalid or IngestStatus.NotAReport)
             {
                 IngestLog.Refused(logger, r.Item.Source.Kind, r.Item.Source.Name, r.Status, r.Error ?? string.Empty);
+            }
+            else if (r.Status == IngestStatus.Conflict)
+            {
+                IngestLog.Conflict(logger, r.Item.Source.Kind, r.Item.Source.Name, r.Report!.OrganizationName, r.Report.ReportId, r.Error ?? string.Empty);
             }
             else
             {
@@ -166,4 +176,7 @@ internal static partial class IngestLog
 
     [LoggerMessage(EventId = 301, Level = LogLevel.Warning, Message = "Input from {Kind} {Source} refused as {Status}: {Reason}")]
     public static partial void Refused(ILogger logger, string kind, string source, string status, string reason);
+
+    [LoggerMessage(EventId = 302, Level = LogLevel.Warning, Message = "Report from {Kind} {Source} ({Organization}, {ReportId}) was stored before with other figures: {Difference}")]
+    public static partial void Conflict(ILogger logger, string kind, string source, string organization, string reportId, string difference);
 }

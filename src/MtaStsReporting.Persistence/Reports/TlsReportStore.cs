@@ -38,7 +38,16 @@ public enum ReportStoreResult
 
     /// <summary>The same organisation, report id and date range were stored before; nothing was added.</summary>
     Duplicate,
+
+    /// <summary>
+    /// A duplicate whose figures differ from the stored report's (a reporter that sent two
+    /// versions under one id): the first is kept, and the difference is said.
+    /// </summary>
+    ConflictingDuplicate,
 }
+
+/// <summary>What storing one report did, and for a conflicting duplicate how it differs.</summary>
+public sealed record ReportStoreOutcome(ReportStoreResult Result, string? Difference = null);
 
 /// <summary>
 /// Stores inbound reports. Many reports go in one transaction (an import of a folder, a burst
@@ -46,6 +55,9 @@ public enum ReportStoreResult
 /// </summary>
 public sealed class TlsReportStore(string connectionString, SqliteDurability durability, TimeProvider time)
 {
+    /// <summary>The status a conflicting duplicate is recorded with among the refusals.</summary>
+    public const string ConflictStatus = "duplicate-conflict";
+
     /// <summary>
     /// Stores reports, and records refused input, in one transaction. A report seen before
     /// (same organisation, report id and date range), also within the batch, is a duplicate:
@@ -53,7 +65,7 @@ public sealed class TlsReportStore(string connectionString, SqliteDurability dur
     /// Hand-written SQL: EF's change tracker cost more than everything else in an import.
     /// </summary>
     /// <exception cref="StoreUnavailableException">Nothing was committed (a full disk, an I/O error); the input may be offered again.</exception>
-    public async Task<IReadOnlyList<ReportStoreResult>> SaveAsync(IReadOnlyList<IncomingReport> reports, IReadOnlyList<Rejection> rejections, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<ReportStoreOutcome>> SaveAsync(IReadOnlyList<IncomingReport> reports, IReadOnlyList<Rejection> rejections, CancellationToken cancellationToken)
     {
         try
         {
@@ -66,7 +78,7 @@ public sealed class TlsReportStore(string connectionString, SqliteDurability dur
         }
     }
 
-    private async Task<IReadOnlyList<ReportStoreResult>> SaveCoreAsync(IReadOnlyList<IncomingReport> reports, IReadOnlyList<Rejection> rejections, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<ReportStoreOutcome>> SaveCoreAsync(IReadOnlyList<IncomingReport> reports, IReadOnlyList<Rejection> rejections, CancellationToken cancellationToken)
     {
         await using var connection = await SqliteDatabase.OpenWriterAsync(connectionString, durability, cancellationToken);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
@@ -118,13 +130,23 @@ public sealed class TlsReportStore(string connectionString, SqliteDurability dur
               failed_session_count = failed_session_count + excluded.failed_session_count
             """,
             "$d", "$dom", "$org", "$k", "$dk", "$rt", "$smi", "$rmh", "$rip", "$c");
-        foreach (var c in new[] { insertReport, insertPolicy, insertDetail, insertRejection, upsertPolicyContent, upsertDay, upsertDayFailure })
+        // A duplicate's stored figures, to tell a resent copy from a second version of the report.
+        await using var storedFigures = Sql.Command(connection,
+            """
+            SELECT r.success_count, r.failure_count,
+              (SELECT COUNT(*) FROM tlsrpt_report_policies p WHERE p.tls_report_id = r.id),
+              (SELECT COALESCE(SUM(d.failed_session_count), 0) FROM tlsrpt_failure_details d JOIN tlsrpt_report_policies p ON d.tls_report_policy_id = p.id WHERE p.tls_report_id = r.id)
+            FROM tlsrpt_reports r
+            WHERE r.organization_name = $org AND r.report_id = $id AND r.start_datetime = $start AND r.end_datetime = $end
+            """,
+            "$org", "$id", "$start", "$end");
+        foreach (var c in new[] { insertReport, insertPolicy, insertDetail, insertRejection, upsertPolicyContent, upsertDay, upsertDayFailure, storedFigures })
         {
             c.Transaction = transaction;
         }
 
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        var results = new ReportStoreResult[reports.Count];
+        var results = new ReportStoreOutcome[reports.Count];
         for (var i = 0; i < reports.Count; i++)
         {
             var incoming = reports[i];
@@ -136,11 +158,19 @@ public sealed class TlsReportStore(string connectionString, SqliteDurability dur
                 incoming.OriginalMediaType, Gzip(incoming.Original.Span)).ExecuteScalar();
             if (id is null)
             {
-                results[i] = ReportStoreResult.Duplicate;
+                var difference = Difference(storedFigures.Bind(r.OrganizationName, r.ReportId, r.StartDatetime.ToUnixTimeMilliseconds(), r.EndDatetime.ToUnixTimeMilliseconds()), r);
+                results[i] = difference is null ? new ReportStoreOutcome(ReportStoreResult.Duplicate) : new ReportStoreOutcome(ReportStoreResult.ConflictingDuplicate, difference);
+                if (difference is not null)
+                {
+                    // On record beside the refusals, so that it can be found after the mail has been moved away.
+                    insertRejection.Bind(incoming.Source.Kind, incoming.Source.Name, incoming.Source.MessageId, ConflictStatus,
+                        $"{r.OrganizationName} report {r.ReportId} {difference}", now).ExecuteNonQuery();
+                }
+
                 continue;
             }
 
-            results[i] = ReportStoreResult.Imported;
+            results[i] = new ReportStoreOutcome(ReportStoreResult.Imported);
             // A report covers one UTC day (RFC 8460 §4.1); one that spans more is counted on its first.
             var day = DateOnly.FromDateTime(r.StartDatetime.UtcDateTime).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
             for (var position = 0; position < r.Policies.Count; position++)
@@ -182,6 +212,25 @@ public sealed class TlsReportStore(string connectionString, SqliteDurability dur
 
         await transaction.CommitAsync(cancellationToken);
         return results;
+    }
+
+    /// <summary>How a duplicate's figures differ from the stored report's; null when they are the same.</summary>
+    private static string? Difference(SqliteCommand storedFigures, TlsReport report)
+    {
+        using var reader = storedFigures.ExecuteReader();
+        if (!reader.Read())
+        {
+            return null;
+        }
+
+        var stored = (Successes: reader.GetInt64(0), Failures: reader.GetInt64(1), Policies: reader.GetInt64(2), Details: reader.GetInt64(3));
+        var copy = (Successes: report.SuccessCount, Failures: report.FailureCount, Policies: (long)report.Policies.Count,
+            Details: report.Policies.Sum(p => p.FailureDetails.Sum(d => d.FailedSessionCount)));
+        return stored == copy ? null
+            : $"differs from the stored copy: {Figures(copy)} here, {Figures(stored)} stored (the first is kept)";
+
+        static string Figures((long Successes, long Failures, long Policies, long Details) f) =>
+            $"{f.Successes} successful and {f.Failures} failed sessions in {f.Policies} policies with {f.Details} failed sessions in details";
     }
 
     /// <summary>gzip of the original bytes; <see cref="Gunzip"/> gives them back.</summary>

@@ -119,6 +119,26 @@ public sealed class UploadTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_second_version_under_the_same_id_is_a_conflict_and_the_first_is_kept()
+    {
+        var client = new ReportImport.ReportImportClient(_daemon.Channel);
+        ImportReportRequest Version(long successes) => new() { Content = ByteString.CopyFrom(TestReports.Report("v-1", "example.com", "Versioned Reporter", successes)) };
+
+        var first = await client.ImportReportAsync(Version(10));
+        var resent = await client.ImportReportAsync(Version(10));
+        var second = await client.ImportReportAsync(Version(12));
+
+        Assert.Equal(("imported", "duplicate", "duplicate-conflict"), (first.Status, resent.Status, second.Status));
+        Assert.Equal(string.Empty, resent.Conflict);
+        Assert.Equal("differs from the stored copy: 12 successful and 0 failed sessions in 1 policies with 0 failed sessions in details here, " +
+            "10 successful and 0 failed sessions in 1 policies with 0 failed sessions in details stored (the first is kept)", second.Conflict);
+        await using var db = _daemon.Store.Open();
+        Assert.Equal(10, (await db.TlsReports.SingleAsync(r => r.ReportId == "v-1")).SuccessCount);
+        var recorded = await db.ReportRejections.SingleAsync();
+        Assert.Equal(("duplicate-conflict", "Versioned Reporter report v-1 " + second.Conflict), (recorded.Status, recorded.Reason));
+    }
+
+    [Fact]
     public async Task Admins_import_a_mail_over_grpc()
     {
         var client = new ReportImport.ReportImportClient(_daemon.Channel);

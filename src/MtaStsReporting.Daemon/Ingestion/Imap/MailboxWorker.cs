@@ -205,7 +205,7 @@ public sealed class MailboxWorker(MailboxOptions mailbox, ReportIngestor ingesto
             var results = await ingestor.IngestAsync(group.Select(g => g.Item).ToList(), cancellationToken);
             for (var i = 0; i < group.Count; i++)
             {
-                var target = results[i].Status is IngestStatus.Imported or IngestStatus.Duplicate ? processed : invalid;
+                var target = results[i].Status is IngestStatus.Imported or IngestStatus.Duplicate or IngestStatus.Conflict ? processed : invalid;
                 await inbox.MoveToAsync(group[i].Uid, target, cancellationToken);
             }
         }

@@ -32,6 +32,14 @@ public class TlsReportParserTests
         Assert.Equal(2, Assert.Single(p.FailureDetails).FailedSessionCount);
     }
 
+    [Fact]
+    public void A_report_behind_a_byte_order_mark_reads()
+    {
+        var r = Parse("\uFEFF" + Minimal);
+        Assert.True(r.IsValid, r.Error);
+        Assert.Equal("r-1", r.Report.ReportId);
+    }
+
     [Theory]
     [InlineData("\"2026-11-01T00:00:00Z\"", "\"2026-11-01T00:00:00\"", ReportFlags.DateWithoutTimeZone)]
     [InlineData("\"total-successful-session-count\":10", "\"total-successful-session-count\":\"10\"", ReportFlags.NumberAsString)]
@@ -153,6 +161,37 @@ public class ReportPayloadTests
         }
 
         return output.ToArray();
+    }
+
+    private static readonly byte[] DmarcXml = "\uFEFF  <?xml version=\"1.0\"?>\n<feedback><report_metadata/></feedback>"u8.ToArray();
+
+    public static TheoryData<string, byte[], bool> Packings => new()
+    {
+        // what, bytes, XML (someone else's report, a DMARC one)?
+        { "gzip of XML", Gzip(DmarcXml), true },
+        { "zip of one .xml", Zip(("google.com!example.com!1!2.xml", DmarcXml)), true },
+        { "zip of two .xml", Zip(("a.xml", DmarcXml), ("b.xml", DmarcXml)), true },
+        { "zip of one unnamed XML entry", Zip(("report", DmarcXml)), true },
+        { "gzip of text", Gzip("hello"u8.ToArray()), false },
+        { "zip of one text entry", Zip(("report.txt", "hello"u8.ToArray())), false },
+        { "bare XML (not a packing)", DmarcXml, false },
+    };
+
+    [Fact]
+    public void A_byte_order_mark_before_json_is_json()
+    {
+        Assert.Equal(PayloadFormat.Json, ReportPayload.Sniff("\uFEFF {\"a\":1}"u8));
+        Assert.Equal(3, "\uFEFF"u8.Length);
+    }
+
+    [Theory]
+    [MemberData(nameof(Packings))]
+    public void Xml_in_a_packing_is_told_apart_from_a_broken_report(string what, byte[] data, bool xml)
+    {
+        var result = ReportPayload.Decode(data, new ReportLimits());
+        Assert.False(result.IsValid, what);
+        Assert.Equal(xml, result.IsXml);
+        Assert.Equal(xml, result.Error!.Contains("DMARC aggregate report", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -183,6 +183,19 @@ public enum MailboxTls
     None,
 }
 
+/// <summary>What becomes of mail in a report mailbox that is not a TLS report at all.</summary>
+public enum OtherMail
+{
+    /// <summary>Left where it is, unread: the mailbox may be shared with a DMARC tool that reads the same folder.</summary>
+    Leave,
+
+    /// <summary>Left where it is, marked \Seen.</summary>
+    MarkSeen,
+
+    /// <summary>Moved to <c>OtherFolder</c> (a mailbox of TLS reports only).</summary>
+    Move,
+}
+
 /// <summary>How a mailbox server's certificate revocation is checked.</summary>
 public enum RevocationCheck
 {
@@ -226,8 +239,14 @@ public sealed class MailboxOptions
     /// <summary>Folder a message moves to once its report is committed (created if missing).</summary>
     public string ProcessedFolder { get; set; } = "TLSRPT/Processed";
 
-    /// <summary>Folder for mail that is not a valid report (created if missing).</summary>
+    /// <summary>Folder for TLS reports that cannot be read (created if missing).</summary>
     public string InvalidFolder { get; set; } = "TLSRPT/Invalid";
+
+    /// <summary>What to do with mail that is not a TLS report (DMARC reports, bounces).</summary>
+    public OtherMail OtherMail { get; set; } = OtherMail.Leave;
+
+    /// <summary>Where <see cref="OtherMail.Move"/> puts it (created if missing).</summary>
+    public string OtherFolder { get; set; } = "TLSRPT/Other";
 
     /// <summary>How often to look for new mail when the server has no IDLE.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMinutes(1);
@@ -304,9 +323,9 @@ internal sealed class IngestionOptionsValidator : IValidateOptions<IngestionOpti
                 errors.Add($"{at}:TrustedCaFile '{m.TrustedCaFile}' does not exist.");
             }
 
-            if (m.Folder == m.ProcessedFolder || m.Folder == m.InvalidFolder)
+            if (m.Folder == m.ProcessedFolder || m.Folder == m.InvalidFolder || (m.OtherMail == OtherMail.Move && m.Folder == m.OtherFolder))
             {
-                errors.Add($"{at}: ProcessedFolder and InvalidFolder must differ from Folder.");
+                errors.Add($"{at}: ProcessedFolder, InvalidFolder and OtherFolder must differ from Folder.");
             }
         }
 

@@ -56,7 +56,10 @@ public sealed class ReportIngestor(ReportReader reader, TlsReportStore store, ID
     /// Ingests inputs; the reports among them are stored in one transaction. Returns once that
     /// is committed, so a caller may then acknowledge (move the mail, answer 2xx).
     /// </summary>
-    public async Task<IReadOnlyList<IngestResult>> IngestAsync(IReadOnlyList<InboundItem> items, CancellationToken cancellationToken)
+    /// <param name="items">The inputs.</param>
+    /// <param name="recordOtherMail">Record inputs that are no report among the refusals (a mailbox that leaves such mail in place would record it at every start).</param>
+    /// <param name="cancellationToken">Cancels before the commit.</param>
+    public async Task<IReadOnlyList<IngestResult>> IngestAsync(IReadOnlyList<InboundItem> items, CancellationToken cancellationToken, bool recordOtherMail = true)
     {
         var results = new IngestResult[items.Count];
         var toStore = new List<(int Index, IncomingReport Report)>();
@@ -96,7 +99,7 @@ public sealed class ReportIngestor(ReportReader reader, TlsReportStore store, ID
         }
 
         var rejections = results
-            .Where(r => r.Status is IngestStatus.Invalid or IngestStatus.NotAReport)
+            .Where(r => r.Status == IngestStatus.Invalid || (recordOtherMail && r.Status == IngestStatus.NotAReport))
             .Select(r => new Rejection(r.Item.Source, r.Status, r.Error ?? string.Empty))
             .ToList();
         var stored = await store.SaveAsync(toStore.Select(s => s.Report).ToList(), rejections, cancellationToken);

@@ -51,7 +51,7 @@ public sealed partial class ReportReader(ReportLimits limits)
         var mediaType = MediaTypeOf(ReportPayload.Sniff(bytes.Span));
         if (!decoded.IsValid)
         {
-            return ReportPayload.Sniff(bytes.Span) is null
+            return ReportPayload.Sniff(bytes.Span) is null || decoded.IsXml
                 ? new ReportReadResult(ReadStatus.NotAReport, null, decoded.Error, mediaType, null, null)
                 : ReportReadResult.Invalid(decoded.Error!, mediaType);
         }
@@ -91,9 +91,16 @@ public sealed partial class ReportReader(ReportLimits limits)
 
         var fallbackDomain = message.Headers["TLS-Report-Domain"]?.Trim() is { Length: > 0 } header ? header : DomainFromSubject(message.Subject);
         string? firstError = null;
+        var xml = false;
         foreach (var (part, content) in candidates)
         {
             var decoded = ReportPayload.Decode(content, limits);
+            if (decoded.IsXml)
+            {
+                xml = true;
+                continue;
+            }
+
             if (!decoded.IsValid)
             {
                 firstError ??= decoded.Error;
@@ -123,8 +130,14 @@ public sealed partial class ReportReader(ReportLimits limits)
             return new ReportReadResult(ReadStatus.Report, report, null, mediaType, messageId, message);
         }
 
-        return ReportReadResult.Invalid(firstError!, mediaType, messageId, message);
+        // A mailbox shared with DMARC (RFC 7489 §7.2) gets zip and gzip XML aggregate reports
+        // with the same subject format: they are someone else's mail, not broken TLS reports.
+        return firstError is null && xml
+            ? new ReportReadResult(ReadStatus.NotAReport, null, XmlReport, mediaType, messageId, message)
+            : ReportReadResult.Invalid(firstError!, mediaType, messageId, message);
     }
+
+    private const string XmlReport = "the message carries an XML document (a DMARC aggregate report, RFC 7489), not a TLS report";
 
     /// <summary>
     /// Parts that may hold the report, best first: the RFC 8460 types, then types and file

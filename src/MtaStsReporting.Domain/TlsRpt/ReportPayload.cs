@@ -20,6 +20,9 @@ public sealed record PayloadDecodeResult(ReadOnlyMemory<byte> Json, PayloadForma
 {
     /// <summary>True when JSON bytes were obtained.</summary>
     public bool IsValid => Error is null;
+
+    /// <summary>The packing held XML: a DMARC aggregate report (RFC 7489 §7.2), someone else's mail, not a broken TLS report.</summary>
+    public bool IsXml { get; init; }
 }
 
 /// <summary>
@@ -44,7 +47,7 @@ public static class ReportPayload
             return PayloadFormat.Zip;
         }
 
-        var i = data.StartsWith("\xEF\xBB\xBF"u8) ? 3 : 0;
+        var i = data.StartsWith("\uFEFF"u8) ? 3 : 0;
         while (i < data.Length && data[i] is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')
         {
             i++;
@@ -81,8 +84,8 @@ public static class ReportPayload
                     }
 
                     // One level of nesting only: a gzip inside a zip, never deeper.
-                    return Sniff(bytes.Span) == PayloadFormat.Json
-                        ? new PayloadDecodeResult(bytes, PayloadFormat.Gzip, null)
+                    return Sniff(bytes.Span) == PayloadFormat.Json ? new PayloadDecodeResult(bytes, PayloadFormat.Gzip, null)
+                        : IsXml(bytes.Span) ? Xml
                         : Fail("the gzip data does not hold a JSON report");
                 }
                 catch (InvalidDataException ex)
@@ -95,9 +98,23 @@ public static class ReportPayload
             case PayloadFormat.Zip:
                 return Fail("a zip archive nested in another is not read");
             default:
-                return Fail("not a report: neither JSON nor gzip nor zip");
+                return depth > 0 && IsXml(data.Span) ? Xml : Fail("not a report: neither JSON nor gzip nor zip");
         }
     }
+
+    /// <summary>XML after an optional byte order mark and white space (RFC 8460 reports are JSON; DMARC's are XML).</summary>
+    public static bool IsXml(ReadOnlySpan<byte> content)
+    {
+        if (content.StartsWith("\uFEFF"u8))
+        {
+            content = content[3..];
+        }
+
+        var start = content.IndexOfAnyExcept(" \t\r\n"u8);
+        return start >= 0 && content[start] == (byte)'<';
+    }
+
+    private static readonly PayloadDecodeResult Xml = Fail("the data is XML (a DMARC aggregate report, RFC 7489), not a TLS report") with { IsXml = true };
 
     private static PayloadDecodeResult DecodeZip(ReadOnlyMemory<byte> data, ReportLimits limits)
     {
@@ -122,6 +139,10 @@ public static class ReportPayload
             var entry = files.FirstOrDefault(e => e.Name.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
                 ?? files.FirstOrDefault(e => e.Name.EndsWith(".gz", StringComparison.OrdinalIgnoreCase))
                 ?? (files.Count == 1 ? files[0] : null);
+            if (entry is null && files.Count > 0 && files.All(e => e.Name.EndsWith(".xml", StringComparison.OrdinalIgnoreCase)))
+            {
+                return Xml;
+            }
             if (entry is null)
             {
                 return Fail("the zip archive holds no .json or .gz report");

@@ -42,6 +42,12 @@ public static class TlsReportParser
             return ReportParseResult.Fail("not valid JSON: the bytes are not valid UTF-8");
         }
 
+        // RFC 8259 §8.1: a byte order mark must not be sent, but a parser may ignore one.
+        if (json.Span.StartsWith("\uFEFF"u8))
+        {
+            json = json[3..];
+        }
+
         JsonDocument document;
         try
         {

@@ -42,11 +42,13 @@ public sealed class ImapIngestionTests : IAsyncLifetime
         await _dovecot.AppendAsync(Bounce());
         await _dovecot.AppendAsync(BrokenReport());
 
-        await using var daemon = await InProcessDaemon.StartAsync(_dovecot.MailboxArgs());
+        // A mailbox of TLS reports only: other mail is moved out of the way too.
+        await using var daemon = await InProcessDaemon.StartAsync([.. _dovecot.MailboxArgs(), "--Ingestion:Mailboxes:0:OtherMail=Move"]);
 
         await DovecotServer.EventuallyAsync(async () => (await _dovecot.MessageIdsAsync("INBOX")).Count == 0, "INBOX emptied");
         Assert.Equal(3, (await _dovecot.MessageIdsAsync(Processed)).Count);
-        Assert.Equal(["bounce-1@mx.example.net", "broken-1@reporter.example"], (await _dovecot.MessageIdsAsync(Invalid)).Order());
+        Assert.Equal(["broken-1@reporter.example"], await _dovecot.MessageIdsAsync(Invalid));
+        Assert.Equal(["bounce-1@mx.example.net"], await _dovecot.MessageIdsAsync("TLSRPT/Other"));
 
         await using var db = daemon.Store.Open();
         var reports = await db.TlsReports.OrderBy(r => r.ReportId).ToListAsync();
@@ -56,6 +58,31 @@ public sealed class ImapIngestionTests : IAsyncLifetime
         var rejections = await db.ReportRejections.OrderBy(r => r.MessageId).ToListAsync();
         Assert.Equal(("not-a-report", "invalid"), (rejections[0].Status, rejections[1].Status));
         Assert.Contains("not valid JSON", rejections[1].Reason);
+    }
+
+    [Theory]
+    [InlineData("Leave", false)]
+    [InlineData("MarkSeen", true)]
+    public async Task Dmarc_reports_in_a_shared_mailbox_are_left_for_the_dmarc_tool(string otherMail, bool seen)
+    {
+        await _dovecot.AppendAsync(TestReports.DmarcMail("dmarc-1@google.com"));
+        await _dovecot.AppendAsync(TestReports.ReportMail("shared-1"));
+        await _dovecot.AppendAsync(Bounce());
+
+        await using var daemon = await InProcessDaemon.StartAsync([.. _dovecot.MailboxArgs(), $"--Ingestion:Mailboxes:0:OtherMail={otherMail}"]);
+
+        await DovecotServer.EventuallyAsync(async () => (await _dovecot.MessageIdsAsync(Processed)).Count == 1, "the TLS report processed");
+        await DovecotServer.EventuallyAsync(async () => (await _dovecot.MessagesAsync("INBOX")).All(m => m.Seen == seen), "other mail flagged as asked");
+        Assert.Equal([("bounce-1@mx.example.net", seen), ("dmarc-1@google.com", seen)], (await _dovecot.MessagesAsync("INBOX")).Order());
+        Assert.Empty(await _dovecot.MessageIdsAsync(Invalid));
+        await using var db = daemon.Store.Open();
+        Assert.Equal("shared-1", (await db.TlsReports.SingleAsync()).ReportId);
+        Assert.Empty(await db.ReportRejections.ToListAsync()); // left mail is not recorded at every start
+
+        // New mail still comes in; what was left is not read again.
+        await _dovecot.AppendAsync(TestReports.ReportMail("shared-2"));
+        await DovecotServer.EventuallyAsync(async () => (await _dovecot.MessageIdsAsync(Processed)).Count == 2, "the next TLS report processed");
+        Assert.Equal(2, (await _dovecot.MessageIdsAsync("INBOX")).Count);
     }
 
     [Fact]

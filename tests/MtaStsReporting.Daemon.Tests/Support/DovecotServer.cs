@@ -161,6 +161,18 @@ public sealed class DovecotServer : IAsyncDisposable
         await client.DisconnectAsync(true);
     }
 
+    /// <summary>Message-IDs in a folder with whether each is marked \Seen.</summary>
+    public async Task<List<(string MessageId, bool Seen)>> MessagesAsync(string folder)
+    {
+        using var client = await ConnectAsync();
+        var f = await client.GetFolderAsync(folder);
+        await f.OpenAsync(FolderAccess.ReadOnly);
+        var list = f.Count == 0 ? [] : (await f.FetchAsync(0, -1, MessageSummaryItems.Envelope | MessageSummaryItems.Flags))
+            .Select(s => (s.Envelope?.MessageId ?? "(none)", s.Flags?.HasFlag(MessageFlags.Seen) == true)).ToList();
+        await client.DisconnectAsync(true);
+        return list;
+    }
+
     /// <summary>Message-IDs in a folder (empty when the folder does not exist).</summary>
     public async Task<List<string>> MessageIdsAsync(string folder)
     {

@@ -41,6 +41,26 @@ public static class TestReports
         $"--{boundary}\r\nContent-Type: text/plain\r\n\r\nThis is a report.\r\n--{boundary}\r\nContent-Type: {mediaType}\r\nContent-Transfer-Encoding: base64\r\nContent-Disposition: attachment; filename=\"{fileName}\"\r\n\r\n" +
         Convert.ToBase64String(data, Base64FormattingOptions.InsertLineBreaks) + $"\r\n--{boundary}--\r\n";
 
+    /// <summary>
+    /// A DMARC aggregate report mail (RFC 7489 §7.2.1.1): the same subject format as a TLS
+    /// report, a zip of XML. Sites point both rua addresses at one mailbox.
+    /// </summary>
+    public static byte[] DmarcMail(string messageId)
+    {
+        var xml = Encoding.UTF8.GetBytes("""
+            <?xml version="1.0" encoding="UTF-8" ?>
+            <feedback><report_metadata><org_name>google.com</org_name><report_id>123</report_id></report_metadata>
+            <policy_published><domain>example.com</domain><p>none</p></policy_published></feedback>
+            """);
+        var text = "From: noreply-dmarc-support@google.com\r\nTo: reports@example.com\r\n" +
+                   "Subject: Report domain: example.com Submitter: google.com Report-ID: 123\r\n" +
+                   $"Message-ID: <{messageId}>\r\nDate: Fri, 20 Nov 2026 12:00:00 +0000\r\nMIME-Version: 1.0\r\n" +
+                   "Content-Type: application/zip; name=\"google.com!example.com!1763596800!1763683199.zip\"\r\nContent-Transfer-Encoding: base64\r\n" +
+                   "Content-Disposition: attachment; filename=\"google.com!example.com!1763596800!1763683199.zip\"\r\n\r\n" +
+                   Convert.ToBase64String(Zip(("google.com!example.com!1763596800!1763683199.xml", xml)), Base64FormattingOptions.InsertLineBreaks) + "\r\n";
+        return Encoding.ASCII.GetBytes(text);
+    }
+
     public static byte[] Gzip(byte[] data)
     {
         using var output = new MemoryStream();

@@ -78,6 +78,10 @@ public sealed class MailboxWorker(MailboxOptions mailbox, ReportIngestor ingesto
 
     private static readonly TimeSpan FirstDelay = TimeSpan.FromSeconds(1);
 
+    // UIDs of mail that is not a TLS report and was left in the folder, within one UIDVALIDITY.
+    private readonly HashSet<uint> _left = [];
+    private uint _leftUidValidity;
+
     private int Port => mailbox.Port != 0 ? mailbox.Port : mailbox.Tls == MailboxTls.Implicit ? 993 : 143;
 
     /// <summary>The cause of a failure in one line, and whether it was a refused login.</summary>
@@ -135,12 +139,19 @@ public sealed class MailboxWorker(MailboxOptions mailbox, ReportIngestor ingesto
     {
         var processed = await EnsureFolderAsync(client, mailbox.ProcessedFolder, stoppingToken);
         var invalid = await EnsureFolderAsync(client, mailbox.InvalidFolder, stoppingToken);
+        var other = mailbox.OtherMail == OtherMail.Move ? await EnsureFolderAsync(client, mailbox.OtherFolder, stoppingToken) : null;
         var inbox = await client.GetFolderAsync(ServerPath(client, mailbox.Folder), stoppingToken);
         await inbox.OpenAsync(FolderAccess.ReadWrite, stoppingToken);
+        if (inbox.UidValidity != _leftUidValidity)
+        {
+            // UIDs name messages only within one UIDVALIDITY (RFC 9051 §2.3.1.1).
+            _left.Clear();
+            _leftUidValidity = inbox.UidValidity;
+        }
         var idle = client.Capabilities.HasFlag(ImapCapabilities.Idle);
         while (!stoppingToken.IsCancellationRequested)
         {
-            await DrainAsync(inbox, processed, invalid, stoppingToken);
+            await DrainAsync(inbox, processed, invalid, other, stoppingToken);
             onHealthy();
             if (idle)
             {
@@ -165,9 +176,10 @@ public sealed class MailboxWorker(MailboxOptions mailbox, ReportIngestor ingesto
     }
 
     /// <summary>Ingests every message in the folder, in groups, moving each after its group is committed.</summary>
-    private async Task DrainAsync(IMailFolder inbox, IMailFolder processed, IMailFolder invalid, CancellationToken cancellationToken)
+    private async Task DrainAsync(IMailFolder inbox, IMailFolder processed, IMailFolder invalid, IMailFolder? other, CancellationToken cancellationToken)
     {
-        var uids = await inbox.SearchAsync(SearchQuery.NotDeleted, cancellationToken);
+        // Mail that is not a TLS report and is left in place is read once, not at every drain.
+        var uids = (await inbox.SearchAsync(SearchQuery.NotDeleted, cancellationToken)).Where(u => !_left.Contains(u.Id)).ToList();
         if (uids.Count == 0)
         {
             return;
@@ -202,11 +214,38 @@ public sealed class MailboxWorker(MailboxOptions mailbox, ReportIngestor ingesto
             }
 
             // Commit first, move after: a crash in between leaves the mail to be read again.
-            var results = await ingestor.IngestAsync(group.Select(g => g.Item).ToList(), cancellationToken);
+            var results = await ingestor.IngestAsync(group.Select(g => g.Item).ToList(), cancellationToken, recordOtherMail: other is not null);
+            var left = 0;
             for (var i = 0; i < group.Count; i++)
             {
-                var target = results[i].Status is IngestStatus.Imported or IngestStatus.Duplicate or IngestStatus.Conflict ? processed : invalid;
-                await inbox.MoveToAsync(group[i].Uid, target, cancellationToken);
+                var uid = group[i].Uid;
+                switch (results[i].Status)
+                {
+                    case IngestStatus.Imported or IngestStatus.Duplicate or IngestStatus.Conflict:
+                        await inbox.MoveToAsync(uid, processed, cancellationToken);
+                        break;
+                    case IngestStatus.Invalid:
+                        await inbox.MoveToAsync(uid, invalid, cancellationToken);
+                        break;
+                    case IngestStatus.NotAReport when other is not null:
+                        await inbox.MoveToAsync(uid, other, cancellationToken);
+                        break;
+                    default:
+                        // Someone else's mail (a DMARC report in a shared rua mailbox): leave it for them.
+                        if (mailbox.OtherMail == OtherMail.MarkSeen)
+                        {
+                            await inbox.AddFlagsAsync(uid, MessageFlags.Seen, silent: true, cancellationToken);
+                        }
+
+                        _left.Add(uid.Id);
+                        left++;
+                        break;
+                }
+            }
+
+            if (left > 0)
+            {
+                MailboxLog.LeftOtherMail(logger, mailbox.DisplayName, left, mailbox.Folder);
             }
         }
     }
@@ -263,6 +302,9 @@ internal static partial class MailboxLog
 
     [LoggerMessage(EventId = 401, Level = LogLevel.Warning, Message = "Mailbox {Mailbox}: {Cause}; retrying in {DelaySeconds} s")]
     public static partial void Failed(ILogger logger, string mailbox, string cause, double delaySeconds);
+
+    [LoggerMessage(EventId = 403, Level = LogLevel.Information, Message = "Mailbox {Mailbox}: left {Count} messages that are not TLS reports in {Folder} (Ingestion:Mailboxes:N:OtherMail)")]
+    public static partial void LeftOtherMail(ILogger logger, string mailbox, int count, string folder);
 
     // The stack trace, for those who turn on debug logging; the warning above is the one line an admin reads.
     [LoggerMessage(EventId = 402, Level = LogLevel.Debug, Message = "Mailbox {Mailbox}: failure detail")]

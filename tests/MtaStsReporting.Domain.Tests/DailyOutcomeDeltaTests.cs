@@ -83,4 +83,26 @@ public class DailyOutcomeDeltaTests
         Assert.Equal((t, t.AddHours(3), 2L), (success.FirstSeen, success.LastSeen, success.Count));
         Assert.Equal(3, delta.FetchCount);
     }
+
+    [Theory]
+    // The same policy written differently: one row.
+    [InlineData("version: STSv1\r\nmode: testing\r\nmx: mx.example.com\r\nmx: *.backup.example.com\r\nmax_age: 86400\r\n", true)]
+    [InlineData("version: STSv1\nmode: testing\nmx: mx.example.com\nmx: *.backup.example.com\nmax_age: 86400", true)]
+    [InlineData("version: STSv1\nmax_age: 86400\nmx: *.backup.example.com\nmode: testing\nmx: mx.example.com\n", true)]
+    [InlineData(null, true)] // fields only
+    // Another policy: its own row.
+    [InlineData("version: STSv1\nmode: enforce\nmx: mx.example.com\nmx: *.backup.example.com\nmax_age: 86400\n", false)]
+    [InlineData("version: STSv1\nmode: testing\nmx: mx.example.com\nmax_age: 86400\n", false)]
+    [InlineData("version: STSv1\nmode: testing\nmx: mx.example.com\nmx: *.backup.example.com\nmax_age: 86401\n", false)]
+    public void One_policy_fetched_in_several_spellings_is_one_row(string? text, bool same)
+    {
+        var reference = "version: STSv1\nmode: testing\nmx: mx.example.com\nmx: *.backup.example.com\nmax_age: 86400\n";
+        var t = new DateTimeOffset(2026, 11, 1, 8, 0, 0, TimeSpan.Zero);
+        FetchedPolicy Fetched(string? body) => new(MtaSts.StsPolicy.Parse(body ?? reference).Policy!, body);
+        var delta = new DailyOutcomeDelta();
+        delta.Add(new PolicyFetchOutcome(Example, t, "20261101", Fetched(reference), null));
+        delta.Add(new PolicyFetchOutcome(Example, t.AddHours(1), "20261101", Fetched(text), null));
+
+        Assert.Equal(same ? 1 : 2, delta.Fetches.Count);
+    }
 }

@@ -90,9 +90,13 @@ public sealed record PolicyFetchOutcome(DomainName PolicyDomain, DateTimeOffset 
     /// <summary>The result name stored with the outcome: <c>success</c> or the failure's result type.</summary>
     public string Result => Failure?.ResultType.Name ?? "success";
 
-    /// <summary>Identity of what was seen (not when): equal fetches on one day share a row.</summary>
+    /// <summary>
+    /// Identity of what was seen (not when): equal fetches on one day share a row. A policy is
+    /// identified by its meaning (mode, max_age, the set of mx patterns), not by how the text
+    /// was written (line ends, a final newline, field order, or fields sent without text).
+    /// </summary>
     public string Key => _key ??= ContentKey.Of(
-        [Result, TxtId, Policy?.Text],
-        Policy?.Policy.ToPolicyStrings() ?? [],
+        [Result, TxtId],
+        Policy is { } p ? [.. p.Policy.ToPolicyStrings().Where(l => !l.StartsWith("mx: ", StringComparison.Ordinal)), .. p.Policy.Mx.Select(m => "mx: " + m.Value).Order(StringComparer.Ordinal)] : [],
         [Failure?.HttpStatus?.ToString(System.Globalization.CultureInfo.InvariantCulture), Failure?.Reason]);
 }

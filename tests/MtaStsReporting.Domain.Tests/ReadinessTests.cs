@@ -97,6 +97,25 @@ public class ReadinessTests
         }
     }
 
+    [Theory]
+    [InlineData(false, Verdict.Ready, "0.5")]
+    [InlineData(true, Verdict.InsufficientData, "1")]
+    public void Unverified_reports_are_shown_and_can_be_left_out(bool requireVerified, Verdict verdict, string share)
+    {
+        // Microsoft's reports came without a DKIM pass: anyone could have sent them.
+        var reports = Clean().Select(r => r.Organization == "Microsoft Corporation" ? r with { Verified = false } : r).ToList();
+        var result = Evaluate(Live(Testing), reports, Rules with { RequireVerifiedReports = requireVerified });
+
+        Assert.Equal(verdict, result.Verdict);
+        var evidence = result.Reasons.Single(r => r.Code == "evidence").Evidence;
+        Assert.Equal((share, "1050"), (evidence["verified-share"], evidence["verified-sessions"]));
+        Assert.Equal(requireVerified, Codes(result).Contains("unverified-ignored"));
+        if (requireVerified)
+        {
+            Assert.Equal("Microsoft Corporation", result.Reasons.Single(r => r.Code == "unverified-ignored").Evidence["reporters"]);
+        }
+    }
+
     [Fact]
     public void Failures_under_an_older_policy_do_not_block_the_current_one()
     {

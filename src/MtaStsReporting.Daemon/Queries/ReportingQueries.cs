@@ -314,58 +314,77 @@ public sealed class ReportingQueries(string connectionString)
     }
 
     /// <summary>
-    /// What reporters said about a domain per day, reporter and policy, with failures per
-    /// result type and per MX host: the evidence the readiness rules read.
+    /// What reporters said about a domain per day, reporter, policy and whether the report is
+    /// verified, with failures per result type and per MX host: the evidence the readiness rules
+    /// read. Read from the stored reports themselves (the policy domain is indexed; a window is
+    /// a few weeks), because the daily roll-ups do not keep the DKIM verdict. Verified: a mail
+    /// whose DKIM signature passed, or a report an admin imported (file, gRPC).
     /// </summary>
     public async Task<List<Domain.Readiness.ReportDay>> ReportDaysAsync(string domain, Days days, CancellationToken cancellationToken)
     {
         await using var c = await OpenAsync(cancellationToken);
-        var failures = new Dictionary<(string Day, string Org, string Key), (Dictionary<string, long> ByType, Dictionary<string, long> ByMx)>();
+        var from = new DateTimeOffset(days.Start.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero).ToUnixTimeMilliseconds();
+        var to = new DateTimeOffset(days.End.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero).ToUnixTimeMilliseconds();
+        const string Window = "p.policy_domain = $d AND r.start_datetime >= $from AND r.start_datetime < $to";
+
+        var failures = new Dictionary<long, List<(string Type, string Mx, long Count)>>();
         await using (var command = Scalar(c,
-            """
-            SELECT day, organization_name, policy_key, result_type, COALESCE(receiving_mx_hostname, ''), SUM(failed_session_count)
-            FROM inbound_daily_failures WHERE policy_domain = $d AND day BETWEEN $from AND $to
-            GROUP BY day, organization_name, policy_key, result_type, receiving_mx_hostname
+            $"""
+            SELECT d.tls_report_policy_id, d.result_type, COALESCE(d.receiving_mx_hostname, ''), d.failed_session_count
+            FROM tlsrpt_failure_details d JOIN tlsrpt_report_policies p ON p.id = d.tls_report_policy_id JOIN tlsrpt_reports r ON r.id = p.tls_report_id
+            WHERE {Window}
             """,
-            ("$d", domain), ("$from", days.From), ("$to", days.To)))
+            ("$d", domain), ("$from", from), ("$to", to)))
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
             {
-                var key = (reader.GetString(0), reader.GetString(1), reader.GetString(2));
-                if (!failures.TryGetValue(key, out var maps))
+                if (!failures.TryGetValue(reader.GetInt64(0), out var list))
                 {
-                    failures[key] = maps = (new Dictionary<string, long>(), new Dictionary<string, long>());
+                    failures[reader.GetInt64(0)] = list = [];
                 }
 
-                var count = reader.GetInt64(5);
-                maps.ByType[reader.GetString(3)] = maps.ByType.GetValueOrDefault(reader.GetString(3)) + count;
-                maps.ByMx[reader.GetString(4)] = maps.ByMx.GetValueOrDefault(reader.GetString(4)) + count;
+                list.Add((reader.GetString(1), reader.GetString(2), reader.GetInt64(3)));
             }
         }
 
-        var result = new List<Domain.Readiness.ReportDay>();
+        var groups = new Dictionary<(DateOnly Day, string Org, string Type, string Strings, bool Verified), (string[] Strings, long Ok, long Failed, Dictionary<string, long> ByType, Dictionary<string, long> ByMx)>();
         await using (var command = Scalar(c,
-            """
-            SELECT c.day, c.organization_name, c.policy_key, p.policy_type, p.policy_strings, c.success_count, c.failure_count
-            FROM inbound_daily_counts c JOIN policies p ON p.policy_key = c.policy_key
-            WHERE c.policy_domain = $d AND c.day BETWEEN $from AND $to
-            ORDER BY c.day, c.organization_name, c.policy_key
+            $"""
+            SELECT r.start_datetime, r.organization_name, r.dkim_result = 'pass' OR r.source_kind IN ('file', 'grpc'),
+              p.id, p.policy_type, p.policy_strings, p.success_count, p.failure_count
+            FROM tlsrpt_report_policies p JOIN tlsrpt_reports r ON r.id = p.tls_report_id
+            WHERE {Window}
             """,
-            ("$d", domain), ("$from", days.From), ("$to", days.To)))
+            ("$d", domain), ("$from", from), ("$to", to)))
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
             {
-                var maps = failures.GetValueOrDefault((reader.GetString(0), reader.GetString(1), reader.GetString(2)));
-                result.Add(new Domain.Readiness.ReportDay(
-                    DateOnly.ParseExact(reader.GetString(0), "yyyy-MM-dd", CultureInfo.InvariantCulture), reader.GetString(1), reader.GetString(3),
-                    Strings(reader.GetString(4)), reader.GetInt64(5), reader.GetInt64(6),
-                    maps.ByType ?? new Dictionary<string, long>(), maps.ByMx ?? new Dictionary<string, long>()));
+                // A report covers one UTC day (RFC 8460 §4.1); one that spans more counts on its first, as in the roll-ups.
+                var day = DateOnly.FromDateTime(DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(0)).UtcDateTime);
+                var key = (day, reader.GetString(1), reader.GetString(4), reader.GetString(5), reader.GetBoolean(2));
+                if (!groups.TryGetValue(key, out var g))
+                {
+                    g = (Strings(reader.GetString(5)), 0, 0, new Dictionary<string, long>(StringComparer.Ordinal), new Dictionary<string, long>(StringComparer.Ordinal));
+                }
+
+                g.Ok += reader.GetInt64(6);
+                g.Failed += reader.GetInt64(7);
+                foreach (var (type, mx, count) in failures.GetValueOrDefault(reader.GetInt64(3)) ?? [])
+                {
+                    g.ByType[type] = g.ByType.GetValueOrDefault(type) + count;
+                    g.ByMx[mx] = g.ByMx.GetValueOrDefault(mx) + count;
+                }
+
+                groups[key] = g;
             }
         }
 
-        return result;
+        return groups
+            .OrderBy(kv => kv.Key.Day).ThenBy(kv => kv.Key.Org, StringComparer.Ordinal).ThenBy(kv => kv.Key.Strings, StringComparer.Ordinal).ThenBy(kv => kv.Key.Verified)
+            .Select(kv => new Domain.Readiness.ReportDay(kv.Key.Day, kv.Key.Org, kv.Key.Type, kv.Value.Strings, kv.Value.Ok, kv.Value.Failed, kv.Value.ByType, kv.Value.ByMx, kv.Key.Verified))
+            .ToList();
     }
 
     private const string HeaderColumns =

@@ -34,6 +34,19 @@ public static class ReadinessEvaluator
         }
 
         var today = DateOnly.FromDateTime(now.UtcDateTime);
+        if (rules.RequireVerifiedReports)
+        {
+            // Anyone can mail the rua address: with this rule only authenticated reports are evidence.
+            var unverified = reports.Where(r => !r.Verified).ToList();
+            if (unverified.Count > 0)
+            {
+                reasons.Add(new Reason("unverified-ignored", Severity.Info,
+                    $"{unverified.Sum(r => r.Successes + r.Failures)} sessions in reports without a DKIM pass were not counted (Readiness:RequireVerifiedReports).",
+                    Ev(("reporters", string.Join(",", unverified.Select(r => r.Organization).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))))));
+                reports = reports.Where(r => r.Verified).ToList();
+            }
+        }
+
         if (policy.Mode == StsPolicyMode.Enforce)
         {
             return EvaluateEnforce(policy, reports, rules, today, now, reasons);
@@ -256,12 +269,15 @@ public static class ReadinessEvaluator
     private static Reason Evidence(List<ReportDay> current, List<string> reporters, long sessions, long failed)
     {
         var days = current.Select(r => r.Day).Distinct().ToList();
+        var verified = current.Where(r => r.Verified).Sum(r => r.Successes + r.Failures);
         return new Reason("evidence", Severity.Info,
-            $"{sessions} sessions ({failed} failed) reported under the current policy on {days.Count} days by {reporters.Count} reporters.",
+            $"{sessions} sessions ({failed} failed) reported under the current policy on {days.Count} days by {reporters.Count} reporters; " +
+            $"{verified} of them in verified reports (DKIM pass or imported by an admin).",
             Ev(("days-covered", days.Count.ToString(CultureInfo.InvariantCulture)),
                ("first-day", days.Count == 0 ? "none" : Day(days.Min())), ("last-day", days.Count == 0 ? "none" : Day(days.Max())),
                ("reporters", string.Join(",", reporters)), ("sessions", sessions.ToString(CultureInfo.InvariantCulture)),
-               ("failures", failed.ToString(CultureInfo.InvariantCulture))));
+               ("failures", failed.ToString(CultureInfo.InvariantCulture)), ("verified-sessions", verified.ToString(CultureInfo.InvariantCulture)),
+               ("verified-share", sessions == 0 ? "0" : ((double)verified / sessions).ToString("0.####", CultureInfo.InvariantCulture))));
     }
 
     private static void CheckFailures(StsPolicy policy, List<ReportDay> current, List<ReportDay> sinceCurrent, ReadinessRules rules, List<Reason> reasons)

@@ -77,6 +77,9 @@ public sealed record ReadinessRules
     /// <summary>In enforce: the share of refused sessions over the recent days that calls for a roll-back.</summary>
     public double RollBackFailureRate { get; set; } = 0.01;
 
+    /// <summary>Count only verified reports (DKIM pass, or imported by an admin): evidence that cannot be forged by mailing the rua address.</summary>
+    public bool RequireVerifiedReports { get; set; }
+
     /// <summary>A certificate with fewer days left is a warning (an expired one is blocking).</summary>
     public int MinCertificateDaysLeft { get; set; } = 14;
 }
@@ -135,6 +138,18 @@ public sealed record LiveFindings(
     int? PolicyCertificateDaysLeft = null);
 
 /// <summary>What one reporter said about the domain for one UTC day under one policy.</summary>
+/// <param name="Day">The UTC day the reports cover.</param>
+/// <param name="Organization">The reporter.</param>
+/// <param name="PolicyType"><c>sts</c>, <c>tlsa</c> or <c>no-policy-found</c>.</param>
+/// <param name="PolicyStrings">The policy lines the reporter applied.</param>
+/// <param name="Successes">Successful sessions.</param>
+/// <param name="Failures">Failed sessions.</param>
+/// <param name="FailuresByResultType">Failed sessions per RFC 8460 result type.</param>
+/// <param name="FailuresByMxHost">Failed sessions per receiving MX host.</param>
+/// <param name="Verified">
+/// The reports behind it are authenticated: their mail passed DKIM, or an admin imported them.
+/// Anyone who can mail the rua address can send unverified ones.
+/// </param>
 public sealed record ReportDay(
     DateOnly Day,
     string Organization,
@@ -143,7 +158,8 @@ public sealed record ReportDay(
     long Successes,
     long Failures,
     IReadOnlyDictionary<string, long> FailuresByResultType,
-    IReadOnlyDictionary<string, long> FailuresByMxHost);
+    IReadOnlyDictionary<string, long> FailuresByMxHost,
+    bool Verified = true);
 
 /// <summary>A verdict with every reason and, where a switch is advised, the policy to publish.</summary>
 /// <param name="Verdict">The verdict.</param>

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Text.Json;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
@@ -54,6 +55,26 @@ public sealed class QueryApiTests : IAsyncLifetime
     }
 
     public async Task DisposeAsync() => await _daemon.DisposeAsync();
+
+    [Fact]
+    public async Task The_readiness_evidence_says_which_reports_are_verified()
+    {
+        // The same day from two reporters: one imported by an admin (verified), one mailed without a DKIM signature.
+        var ingestor = _daemon.Services.GetRequiredService<MtaStsReporting.Daemon.Ingestion.ReportIngestor>();
+        var mail = TestReports.ReportMail("unsigned-1", "verify.example", "Unsigned Reporter", successes: 7);
+        await ingestor.IngestAsync([new MtaStsReporting.Daemon.Ingestion.InboundItem(new Persistence.Reports.ReportSource("imap", "test/INBOX", null), mail, MtaStsReporting.Daemon.Ingestion.InboundKind.Mail)], CancellationToken.None);
+        await new ReportImport.ReportImportClient(_daemon.Channel).ImportReportAsync(new ImportReportRequest
+        {
+            Content = ByteString.CopyFrom(TestReports.Report("admin-1", "verify.example", "Imported Reporter", successes: 5)),
+        });
+
+        var queries = _daemon.Services.GetRequiredService<MtaStsReporting.Daemon.Queries.ReportingQueries>();
+        var days = await queries.ReportDaysAsync("verify.example", new MtaStsReporting.Daemon.Queries.Days(new DateOnly(2026, 11, 1), new DateOnly(2026, 11, 29)), CancellationToken.None);
+
+        Assert.Equal([("Imported Reporter", 5L, true), ("Unsigned Reporter", 7L, false)],
+            days.Select(d => (d.Organization, d.Successes, d.Verified)).Order());
+        Assert.All(days, d => Assert.Equal(new DateOnly(2026, 11, 20), d.Day));
+    }
 
     [Fact]
     public async Task The_default_range_holds_the_oldest_outcome_the_relay_api_accepts()

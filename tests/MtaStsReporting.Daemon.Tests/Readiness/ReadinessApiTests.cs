@@ -182,6 +182,9 @@ public sealed class ReadinessApiTests(Xunit.Abstractions.ITestOutputHelper outpu
         Assert.Equal("version: STSv1\nmode: enforce\nmx: mx.ready.example\nmax_age: 604800\n", verdict.NextPolicyText);
         Assert.Equal("20261129120000", verdict.NextId);
         Assert.DoesNotContain(verdict.Reasons, r => r.Severity >= FindingSeverity.Insufficient);
+        // 21 days × 2 reporters × 60 sessions, all imported by an admin (verified).
+        var evidence = verdict.Reasons.Single(r => r.Code == "evidence").Evidence;
+        Assert.Equal(("21", "2520", "2520", "1"), (evidence["days-covered"], evidence["sessions"], evidence["verified-sessions"], evidence["verified-share"]));
     }
 
     [Fact]

@@ -10,9 +10,11 @@ namespace MtaStsReporting.Daemon.Security;
 /// <summary>
 /// A PEM certificate (with its chain) and key read from files, and read again when either file
 /// changes, so that a renewed certificate (certbot, cert-manager) is served without a restart.
-/// Checked at most once a second, on a handshake: a stat of two files, no watcher to miss an
-/// atomic rename of a symlinked secret. A half-written pair (new certificate, old key) does not
-/// load; the old certificate stays in service and the change is tried again at the next check.
+/// Checked at most once a second, on a handshake, by the files' contents (a hash of two small
+/// files), not their dates: a Kubernetes secret volume renews by swapping a <c>..data</c>
+/// directory symlink, which leaves the dates of the paths configured unchanged. A half-written
+/// pair (new certificate, old key) does not load; the old certificate stays in service and the
+/// change is tried again at the next check.
 /// </summary>
 public sealed class ReloadingCertificate
 {
@@ -21,11 +23,11 @@ public sealed class ReloadingCertificate
     private readonly ILogger _logger;
     private readonly Lock _lock = new();
     private SslStreamCertificateContext _current;
-    private (DateTime, long, DateTime, long) _loadedStamp;
-    private (DateTime, long, DateTime, long) _failedStamp;
+    private (string, string) _loadedStamp;
+    private (string, string) _failedStamp;
     private long _nextCheck;
 
-    private ReloadingCertificate(string certificateFile, string keyFile, ILogger logger, SslStreamCertificateContext current, (DateTime, long, DateTime, long) stamp)
+    private ReloadingCertificate(string certificateFile, string keyFile, ILogger logger, SslStreamCertificateContext current, (string, string) stamp)
     {
         _certificateFile = certificateFile;
         _keyFile = keyFile;
@@ -65,17 +67,17 @@ public sealed class ReloadingCertificate
         }
     }
 
-    /// <summary>Reads the files again now if they changed (also called by tests, which cannot wait on a clock).</summary>
-    public void ReloadIfChanged()
+    /// <summary>Reads the files again if what they hold changed.</summary>
+    private void ReloadIfChanged()
     {
         lock (_lock)
         {
-            (DateTime, long, DateTime, long) stamp;
+            (string, string) stamp;
             try
             {
                 stamp = Stamp(_certificateFile, _keyFile);
             }
-            catch (IOException)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
                 return; // a file is being replaced: look again at the next check
             }
@@ -102,17 +104,9 @@ public sealed class ReloadingCertificate
         }
     }
 
-    private static (DateTime, long, DateTime, long) Stamp(string certificateFile, string keyFile)
-    {
-        var certificate = new FileInfo(certificateFile);
-        var key = new FileInfo(keyFile);
-        if (!certificate.Exists || !key.Exists)
-        {
-            throw new FileNotFoundException($"'{(certificate.Exists ? keyFile : certificateFile)}' does not exist");
-        }
-
-        return (certificate.LastWriteTimeUtc, certificate.Length, key.LastWriteTimeUtc, key.Length);
-    }
+    /// <summary>What the paths hold now, through any symlinks: the SHA-256 of each file.</summary>
+    private static (string, string) Stamp(string certificateFile, string keyFile) =>
+        (Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(certificateFile))), Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(keyFile))));
 
     private static SslStreamCertificateContext Read(string certificateFile, string keyFile)
     {

@@ -74,28 +74,77 @@ public sealed class TlsTests : IDisposable
 
         Assert.Equal(["CN=127.0.0.1"], seen.Distinct());
 
-        // A renewal half-way (the certificate file rewritten, not yet a matching key) keeps the old one in service.
-        var certificate = daemon.Services.GetRequiredService<Listeners>().ApiCertificate!;
+        // A renewal half-way (the certificate file rewritten, not yet a matching key) keeps the
+        // old one in service: the files are checked at most once a second, on a handshake.
         await File.WriteAllTextAsync(certificateFile, "-----BEGIN CERTIFICATE-----\nnot finished");
-        certificate.ReloadIfChanged();
-        seen.Clear();
-        using (var channel = Channel(url, null, seen))
-        {
-            Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, await HealthAsync(channel));
-        }
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        Assert.Equal("CN=127.0.0.1", await ServedAsync(url));
 
-        Assert.Equal(["CN=127.0.0.1"], seen.Distinct());
-
-        // The renewed pair is served to new connections, with no restart.
+        // The renewed pair is served to new connections, with no restart and nothing called by hand.
         TestPki.WritePem(_pki.Issue("renewed.localhost", "127.0.0.1"), _files.Path, "api");
-        certificate.ReloadIfChanged();
-        seen.Clear();
-        using (var channel = Channel(url, null, seen))
+        await ServedEventuallyAsync(url, "CN=renewed.localhost");
+    }
+
+    [Fact]
+    public async Task A_kubernetes_secret_renewed_by_swapping_its_data_symlink_is_served()
+    {
+        // The layout kubelet writes: tls.crt -> ..data/tls.crt, ..data -> ..<timestamp>/ (a directory).
+        var volume = Path.Combine(_files.Path, "secret");
+        Directory.CreateDirectory(volume);
+        void WriteVersion(string name, string subject)
         {
-            Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, await HealthAsync(channel));
+            var dir = Path.Combine(volume, name);
+            Directory.CreateDirectory(dir);
+            var (crt, key) = TestPki.WritePem(_pki.Issue(subject, "127.0.0.1"), dir, "tls");
+            File.Move(crt, Path.Combine(dir, "tls.crt"));
+            File.Move(key, Path.Combine(dir, "tls.key"));
         }
 
-        Assert.Equal(["CN=renewed.localhost"], seen.Distinct());
+        WriteVersion("..2026_11_29_first", "first.localhost");
+        File.CreateSymbolicLink(Path.Combine(volume, "..data"), "..2026_11_29_first");
+        File.CreateSymbolicLink(Path.Combine(volume, "tls.crt"), "..data/tls.crt");
+        File.CreateSymbolicLink(Path.Combine(volume, "tls.key"), "..data/tls.key");
+        await using var daemon = await InProcessDaemon.StartAsync(
+            "--urls=https://127.0.0.1:0", $"--Grpc:CertificateFile={Path.Combine(volume, "tls.crt")}", $"--Grpc:KeyFile={Path.Combine(volume, "tls.key")}");
+        Assert.Equal("CN=first.localhost", await ServedAsync(daemon.Url));
+
+        // The renewal: a new directory, then ..data swapped to it in one rename.
+        WriteVersion("..2026_11_30_second", "second.localhost");
+        File.CreateSymbolicLink(Path.Combine(volume, "..data_tmp"), "..2026_11_30_second");
+        Command.RunChecked("mv", "-T", Path.Combine(volume, "..data_tmp"), Path.Combine(volume, "..data"));
+
+        await ServedEventuallyAsync(daemon.Url, "CN=second.localhost");
+    }
+
+    /// <summary>The subject of the certificate a new connection is served.</summary>
+    private async Task<string> ServedAsync(string url)
+    {
+        var seen = new List<string>();
+        using (var channel = Channel(url, null, seen))
+        {
+            try
+            {
+                await HealthAsync(channel);
+            }
+            catch (RpcException)
+            {
+                // A certificate the test CA does not trust fails the call; the subject was seen.
+            }
+        }
+
+        return seen.Distinct().Single();
+    }
+
+    private async Task ServedEventuallyAsync(string url, string subject)
+    {
+        var served = string.Empty;
+        for (var i = 0; i < 40 && served != subject; i++)
+        {
+            await Task.Delay(250);
+            served = await ServedAsync(url);
+        }
+
+        Assert.Equal(subject, served);
     }
 
     [Fact]

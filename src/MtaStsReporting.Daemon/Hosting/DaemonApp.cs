@@ -360,7 +360,8 @@ public static class DaemonApp
             sp.GetRequiredService<Domain.Readiness.ReadinessRules>()));
         services.AddOptions<Security.SecurityOptions>().Bind(configuration.GetSection(Security.SecurityOptions.Section), o => o.ErrorOnUnknownConfiguration = true);
         services.AddSingleton(sp => new Persistence.Security.ApiKeyStore(sp.GetRequiredService<RelayOutcomeStore>().ConnectionString, sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(sp => new Security.ClientCertificateAuthority(sp.GetRequiredService<IOptions<Security.SecurityOptions>>().Value.ClientCertificates));
+        services.AddSingleton(sp => new Security.ClientCertificateAuthority(sp.GetRequiredService<IOptions<Security.SecurityOptions>>().Value.ClientCertificates,
+            sp.GetRequiredService<ILogger<Security.ClientCertificateAuthority>>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new Security.AuthorizationInterceptor(
             sp.GetRequiredService<IOptions<Security.SecurityOptions>>().Value, sp.GetRequiredService<Persistence.Security.ApiKeyStore>(),
             sp.GetRequiredService<Security.ClientCertificateAuthority>(), sp.GetRequiredService<TimeProvider>()));

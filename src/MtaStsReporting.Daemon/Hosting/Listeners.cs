@@ -73,6 +73,7 @@ public sealed partial class Listeners
         // An API listener (gRPC or HTTP/JSON): cleartext or TLS with the API certificate, checked
         // for exposure the same way.
         var clients = kestrel.ApplicationServices.GetRequiredService<Security.ClientCertificateAuthority>();
+        var alpnRefusals = new Security.LogThrottle(20, kestrel.ApplicationServices.GetRequiredService<TimeProvider>());
         (ListenOptions Options, bool Tls) ApiListener(string url, string setting, HttpProtocols protocols, SslApplicationProtocol alpn)
         {
             var (scheme, address, port) = Parse(url, setting);
@@ -90,6 +91,10 @@ public sealed partial class Listeners
                 if (certificate is not null)
                 {
                     UseTls(l, certificate, [alpn], clients);
+                    if (alpn == SslApplicationProtocol.Http2)
+                    {
+                        RequireHttp2(l, logger, alpnRefusals);
+                    }
                 }
             }), tls);
         }
@@ -157,6 +162,28 @@ public sealed partial class Listeners
             }),
         });
     }
+
+    /// <summary>
+    /// A TLS client that did not negotiate HTTP/2 (no ALPN, or only http/1.1) on a gRPC listener
+    /// is closed here, with one throttled line that says so; Kestrel would otherwise log an error
+    /// for each such connection, and anyone can open a thousand of them in two seconds.
+    /// </summary>
+    private static void RequireHttp2(ListenOptions listen, ILogger logger, Security.LogThrottle throttle) =>
+        listen.Use(next => context =>
+        {
+            var alpn = context.Features.Get<Microsoft.AspNetCore.Server.Kestrel.Core.Features.ITlsApplicationProtocolFeature>()?.ApplicationProtocol ?? default;
+            if (alpn.Span.SequenceEqual(SslApplicationProtocol.Http2.Protocol.Span))
+            {
+                return next(context);
+            }
+
+            if (throttle.TryEnter(out var heldBack))
+            {
+                Security.TlsLog.Http2NotNegotiated(logger, context.RemoteEndPoint?.ToString() ?? "?", System.Text.Encoding.ASCII.GetString(alpn.Span), heldBack);
+            }
+
+            return Task.CompletedTask; // returning closes the connection
+        });
 
     /// <summary>Reads the bound ports once the server has started.</summary>
     public void OnStarted() => IngestionUrl = _ingestion is null ? null : Url(IngestionCertificate is null ? "http" : "https", _ingestion);

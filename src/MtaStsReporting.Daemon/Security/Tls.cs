@@ -172,11 +172,15 @@ public sealed class ClientCertificateAuthority
     private readonly ClientCertificateOptions _options;
     private readonly X509Certificate2Collection _roots = [];
     private readonly ConcurrentDictionary<string, (ClientCertificateIdentity? Identity, long Until)> _decided = new(StringComparer.Ordinal);
+    private readonly ILogger _logger;
+    private readonly LogThrottle _refusals;
 
     /// <summary>Reads the trusted CA file; a file that does not load stops the daemon with the setting named.</summary>
-    public ClientCertificateAuthority(ClientCertificateOptions options)
+    public ClientCertificateAuthority(ClientCertificateOptions options, ILogger<ClientCertificateAuthority> logger, TimeProvider time)
     {
         _options = options;
+        _logger = logger;
+        _refusals = new LogThrottle(20, time);
         if (options.TrustedCaFile is { Length: > 0 } file)
         {
             try
@@ -208,7 +212,13 @@ public sealed class ClientCertificateAuthority
             return known.Identity;
         }
 
-        var identity = Decide(certificate, fingerprint);
+        var (identity, refusal) = Decide(certificate, fingerprint);
+        if (refusal is not null && _refusals.TryEnter(out var heldBack))
+        {
+            // Without this line an expired relay certificate looks like a network fault to both sides.
+            TlsLog.ClientCertificateRefused(_logger, certificate.Subject, fingerprint, refusal, heldBack);
+        }
+
         if (_decided.Count > 10_000)
         {
             _decided.Clear(); // bounded: a stream of throw-away certificates must not fill memory
@@ -223,25 +233,44 @@ public sealed class ClientCertificateAuthority
     public bool Validate(X509Certificate? certificate) =>
         certificate is null || Identify(certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData())) is not null;
 
-    private ClientCertificateIdentity? Decide(X509Certificate2 certificate, string fingerprint)
+    /// <summary>The identity, or why the certificate is refused.</summary>
+    private (ClientCertificateIdentity? Identity, string? Refusal) Decide(X509Certificate2 certificate, string fingerprint)
     {
         var pinned = _options.Identities.FirstOrDefault(i => string.Equals(i.Sha256?.Replace(":", "", StringComparison.Ordinal), fingerprint, StringComparison.OrdinalIgnoreCase));
         var now = DateTime.Now;
-        if (pinned is not null && certificate.NotBefore <= now && now <= certificate.NotAfter)
+        if (pinned is not null)
         {
-            return pinned;
+            return certificate.NotAfter < now ? (null, $"pinned as '{pinned.Name}' but expired on {certificate.NotAfter.ToUniversalTime():u}")
+                : certificate.NotBefore > now ? (null, $"pinned as '{pinned.Name}' but not valid before {certificate.NotBefore.ToUniversalTime():u}")
+                : (pinned, null);
         }
 
         var subject = certificate.GetNameInfo(X509NameType.SimpleName, forIssuer: false);
         var named = _options.Identities.FirstOrDefault(i => i.SubjectName is { Length: > 0 } n && string.Equals(n, subject, StringComparison.OrdinalIgnoreCase));
-        if (named is null || _roots.Count == 0)
+        if (named is null)
         {
-            return null;
+            return (null, $"not listed: neither its SHA-256 nor its subject name '{subject}' is in Security:ClientCertificates:Identities");
+        }
+
+        if (_roots.Count == 0)
+        {
+            return (null, $"subject '{subject}' is listed as '{named.Name}', but Security:ClientCertificates:TrustedCaFile is not set to check who issued it");
         }
 
         // Revocation: remove the mapping (private CAs rarely publish CRLs).
-        return PrivateTrust.ChainsTo(certificate, _roots, presented: null, PrivateTrust.ClientAuthentication, out _) ? named : null;
+        return PrivateTrust.ChainsTo(certificate, _roots, presented: null, PrivateTrust.ClientAuthentication, out var problem)
+            ? (named, null)
+            : (null, $"subject '{subject}' is listed as '{named.Name}', but the certificate does not chain to Security:ClientCertificates:TrustedCaFile for client authentication: {problem}");
     }
+}
+
+internal static partial class TlsLog
+{
+    [LoggerMessage(EventId = 600, Level = LogLevel.Warning, Message = "Client certificate {Subject} (SHA-256 {Fingerprint}) refused at the TLS handshake: {Reason} ({HeldBack} more refusals not logged in the last minute)")]
+    public static partial void ClientCertificateRefused(ILogger logger, string subject, string fingerprint, string reason, int heldBack);
+
+    [LoggerMessage(EventId = 601, Level = LogLevel.Information, Message = "TLS connection from {Remote} closed: it did not negotiate HTTP/2 (ALPN '{Alpn}'), which the gRPC listener needs ({HeldBack} more not logged in the last minute)")]
+    public static partial void Http2NotNegotiated(ILogger logger, string remote, string alpn, int heldBack);
 }
 
 /// <summary>

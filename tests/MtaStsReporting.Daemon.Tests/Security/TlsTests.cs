@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Grpc.Core;
@@ -257,6 +258,40 @@ public sealed class TlsTests : IDisposable
 
         // Only the calls that were allowed stored anything: the batch once (its retry under the key is the same id).
         Assert.Equal(1, await daemon.Store.TotalSessionsAsync());
+
+        // Each refusal is logged with its reason, so that an expired or foreign certificate is not taken for a network fault.
+        var refusals = daemon.Logs.Lines.Where(l => l.Message.Contains("refused at the TLS handshake", StringComparison.Ordinal)).Select(l => l.Message).ToList();
+        Assert.Contains(refusals, m => m.StartsWith("Client certificate CN=relay-1.example", StringComparison.Ordinal)
+            && m.Contains("is listed as 'relay-1', but the certificate does not chain to Security:ClientCertificates:TrustedCaFile", StringComparison.Ordinal));
+        Assert.Contains(refusals, m => m.StartsWith("Client certificate CN=intruder.example", StringComparison.Ordinal)
+            && m.Contains("not listed: neither its SHA-256 nor its subject name 'intruder.example'", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Tls_clients_without_http2_are_closed_with_a_throttled_line_not_an_error_each()
+    {
+        var (certificateFile, keyFile) = TestPki.WritePem(_pki.Issue("127.0.0.1"), _files.Path, "api");
+        await using var daemon = await InProcessDaemon.StartAsync("--urls=https://127.0.0.1:0", $"--Grpc:CertificateFile={certificateFile}", $"--Grpc:KeyFile={keyFile}");
+        var port = new Uri(daemon.Url).Port;
+
+        // 30 TLS clients that offer no ALPN at all (a scanner, a load balancer's TLS health check).
+        for (var i = 0; i < 30; i++)
+        {
+            using var tcp = new System.Net.Sockets.TcpClient();
+            await tcp.ConnectAsync("127.0.0.1", port);
+            using var tls = new System.Net.Security.SslStream(tcp.GetStream(), false, (_, _, _, _) => true);
+            await tls.AuthenticateAsClientAsync(new System.Net.Security.SslClientAuthenticationOptions { TargetHost = "127.0.0.1" });
+            await tls.WriteAsync("GET / HTTP/1.1\r\nHost: x\r\n\r\n"u8.ToArray());
+            Assert.Equal(0, await tls.ReadAsync(new byte[100])); // closed, no answer
+        }
+
+        var lines = daemon.Logs.Lines;
+        Assert.Equal(20, lines.Count(l => l.Message.Contains("did not negotiate HTTP/2", StringComparison.Ordinal) && l.Level == LogLevel.Information));
+        Assert.DoesNotContain(lines, l => l.Level >= LogLevel.Error);
+
+        // gRPC clients are served as before.
+        using var channel = Channel(daemon.Url, null);
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, await HealthAsync(channel));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Grpc.Net.Client;
 using Microsoft.Extensions.DependencyInjection;
 using MtaStsReporting.Daemon.Hosting;
@@ -23,6 +24,9 @@ public sealed class InProcessDaemon : IAsyncDisposable
     }
 
     public FixedTimeProvider Clock { get; }
+
+    /// <summary>What the daemon logged (information and above).</summary>
+    public LogCollector Logs { get; } = new();
 
     public GrpcChannel Channel { get; private set; } = null!;
 
@@ -57,7 +61,11 @@ public sealed class InProcessDaemon : IAsyncDisposable
     {
         _extraArgs = extraArgs;
         string[] args = ["--urls=http://127.0.0.1:0", "--HttpApi:Url=http://127.0.0.1:0", $"--Storage:DataDirectory={_directory.Path}", .. extraArgs];
-        _daemon = await DaemonApp.StartAsync(args, services => services.AddSingleton<TimeProvider>(Clock));
+        _daemon = await DaemonApp.StartAsync(args, services =>
+        {
+            services.AddSingleton<TimeProvider>(Clock);
+            services.AddSingleton<ILoggerProvider>(Logs);
+        });
         Channel = GrpcChannel.ForAddress(Url);
     }
 

@@ -44,7 +44,7 @@ public sealed class DkimChecker(ILookupClient dns) : IDkimChecker
 
                 failure = new DkimVerdict("fail", domain, "the signature does not verify");
             }
-            catch (DnsResponseException ex)
+            catch (Exception ex) when (ex is DnsResponseException or KeyLookupFailedException)
             {
                 failure = failure is { Result: "fail" } ? failure : new DkimVerdict("temperror", domain, "key lookup failed: " + ex.Message);
             }
@@ -80,10 +80,20 @@ public sealed class DkimChecker(ILookupClient dns) : IDkimChecker
         {
             var name = $"{selector}._domainkey.{domain}";
             var response = await dns.QueryAsync(name, QueryType.TXT, cancellationToken: cancellationToken);
+            // RFC 6376 §6.1.2: a DNS failure (SERVFAIL, REFUSED…) is TEMPFAIL; only a name that
+            // does not exist, or holds no key, is a PERMFAIL.
+            if (response.HasError && response.Header.ResponseCode != DnsHeaderResponseCode.NotExistentDomain)
+            {
+                throw new KeyLookupFailedException($"{name}: {response.Header.ResponseCode} ({response.ErrorMessage})");
+            }
+
             // A key record may be split into several strings (RFC 6376 §3.6.2.2): join them.
             var record = response.Answers.TxtRecords().Select(r => string.Concat(r.Text)).FirstOrDefault(t => t.Contains("p=", StringComparison.Ordinal))
                 ?? throw new InvalidOperationException($"no DKIM key at {name}");
             return GetPublicKey(record);
         }
     }
+
+    /// <summary>The key could not be looked up (not: there is no key).</summary>
+    private sealed class KeyLookupFailedException(string message) : Exception(message);
 }

@@ -18,6 +18,15 @@ public sealed class RelayOutcomeStore(IOptions<StorageOptions> storage, IOptions
     /// <summary>The connection string of the database file.</summary>
     public string ConnectionString { get; } = SqliteDatabase.ConnectionString(storage.Value.DatabasePath);
 
+    private long _groupCommits;
+    private long _largestGroup;
+
+    /// <summary>Group commits made since the store opened.</summary>
+    public long GroupCommits => Interlocked.Read(ref _groupCommits);
+
+    /// <summary>The most batches one group commit has carried (more than one: calls shared a transaction).</summary>
+    public long LargestGroup => Interlocked.Read(ref _largestGroup);
+
     /// <summary>Why the last group commit failed, or null when the last one succeeded.</summary>
     public string? LastCommitError => _lastError;
 
@@ -63,6 +72,12 @@ public sealed class RelayOutcomeStore(IOptions<StorageOptions> storage, IOptions
     private void OnCommit(GroupCommitStats stats)
     {
         _lastError = null;
+        Interlocked.Increment(ref _groupCommits);
+        long largest;
+        while (stats.Batches > (largest = Interlocked.Read(ref _largestGroup)) && Interlocked.CompareExchange(ref _largestGroup, stats.Batches, largest) != largest)
+        {
+        }
+
         metrics.GroupCommitted(stats.Batches, stats.Elapsed);
         StoreLog.GroupCommitted(logger, stats.Batches, stats.Sessions, stats.Elapsed.TotalMilliseconds);
     }

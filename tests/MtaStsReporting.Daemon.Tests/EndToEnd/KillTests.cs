@@ -58,8 +58,12 @@ public sealed class KillTests(ITestOutputHelper output) : IDisposable
             }
 
             var load = Enumerable.Range(0, workers).Select(w => Task.Run(() => Work(w))).ToArray();
+            // Bounded: a daemon that stops acknowledging fails the test instead of hanging it.
+            var deadline = System.Diagnostics.Stopwatch.StartNew();
             while (acknowledged.Count < 2_000)
             {
+                Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(120), $"only {acknowledged.Count} acknowledgements in 120 s");
+                Assert.DoesNotContain(load, t => t.IsFaulted);
                 await Task.Delay(20);
             }
 

@@ -15,6 +15,7 @@ public sealed class DkimTests : IAsyncLifetime
     private const string Selector = "tlsrpt2026";
     private const string SigningDomain = "reporter.example";
     private readonly TempDirectory _keys = new();
+    private readonly RcodeUpstream _servfail = new(2);
     private DnsServer _dns = null!;
     private string _keyFile = null!;
 
@@ -24,15 +25,19 @@ public sealed class DkimTests : IAsyncLifetime
         _keyFile = Path.Combine(_keys.Path, "dkim.pem");
         await File.WriteAllTextAsync(_keyFile, rsa.ExportRSAPrivateKeyPem());
         var publicKey = Convert.ToBase64String(rsa.ExportSubjectPublicKeyInfo());
-        _dns = await DnsServer.StartAsync(new Dictionary<string, string>
-        {
-            [$"{Selector}._domainkey.{SigningDomain}"] = $"v=DKIM1; k=rsa; s=tlsrpt; p={publicKey}",
-        });
+        _dns = await DnsServer.StartAsync(
+            new Dictionary<string, string>
+            {
+                [$"{Selector}._domainkey.{SigningDomain}"] = $"v=DKIM1; k=rsa; s=tlsrpt; p={publicKey}",
+            },
+            // Keys of broken-dns.example come from a name server that answers SERVFAIL.
+            [$"server=/broken-dns.example/127.0.0.1#{_servfail.Port}"]);
     }
 
     public async Task DisposeAsync()
     {
         await _dns.DisposeAsync();
+        _servfail.Dispose();
         _keys.Dispose();
     }
 
@@ -59,9 +64,9 @@ public sealed class DkimTests : IAsyncLifetime
         return message;
     }
 
-    private MimeMessage Signed(MimeMessage message)
+    private MimeMessage Signed(MimeMessage message, string domain = SigningDomain)
     {
-        var signer = new DkimSigner(_keyFile, SigningDomain, Selector, DkimSignatureAlgorithm.RsaSha256)
+        var signer = new DkimSigner(_keyFile, domain, Selector, DkimSignatureAlgorithm.RsaSha256)
         {
             HeaderCanonicalizationAlgorithm = DkimCanonicalizationAlgorithm.Relaxed,
             BodyCanonicalizationAlgorithm = DkimCanonicalizationAlgorithm.Relaxed,
@@ -92,12 +97,15 @@ public sealed class DkimTests : IAsyncLifetime
         Assert.Equal(IngestStatus.Imported, (await IngestAsync(daemon, Bytes(Signed(ReportMail("signed"))))).Status);
         Assert.Equal(IngestStatus.Imported, (await IngestAsync(daemon, System.Text.Encoding.ASCII.GetBytes(text))).Status);
         Assert.Equal(IngestStatus.Imported, (await IngestAsync(daemon, Bytes(ReportMail("unsigned")))).Status);
+        Assert.Equal(IngestStatus.Imported, (await IngestAsync(daemon, Bytes(Signed(ReportMail("dns-down"), "broken-dns.example")))).Status);
 
         await using var db = daemon.Store.Open();
         var verdicts = await db.TlsReports.ToDictionaryAsync(r => r.ReportId, r => (r.DkimResult, r.DkimDomain));
         Assert.Equal(("pass", SigningDomain), verdicts["signed"]);
         Assert.Equal(("fail", SigningDomain), verdicts["tampered"]);
         Assert.Equal(("none", (string?)null), verdicts["unsigned"]);
+        // The key server failing is a temporary error (RFC 6376 §6.1.2), not a forged signature.
+        Assert.Equal(("temperror", "broken-dns.example"), verdicts["dns-down"]);
     }
 
     [Fact]

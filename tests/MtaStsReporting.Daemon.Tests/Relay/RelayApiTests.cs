@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Grpc.Core;
 using Grpc.Health.V1;
 using MtaStsReporting.Api.V1;
@@ -105,6 +106,11 @@ public sealed class RelayApiTests : IAsyncLifetime
         var expected = Enumerable.Range(1, calls).Sum() + calls;
         Assert.Equal(expected, await _daemon.Store.TotalSessionsAsync());
         Assert.Equal(calls, (await _daemon.Store.BatchesAsync()).Count);
+
+        // Shared: 800 calls in flight together cannot have needed a transaction each.
+        var store = _daemon.Services.GetRequiredService<MtaStsReporting.Daemon.Storage.RelayOutcomeStore>();
+        Assert.True(store.LargestGroup > 1, $"largest group {store.LargestGroup}");
+        Assert.True(store.GroupCommits < 2 * calls, $"{store.GroupCommits} group commits for {2 * calls} calls");
     }
 
     [Fact]

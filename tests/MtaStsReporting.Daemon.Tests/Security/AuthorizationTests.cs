@@ -111,14 +111,43 @@ public sealed class AuthorizationTests : IAsyncLifetime
         }
         else if (allowed.Contains(caller))
         {
-            // Past the gate: the call itself may well refuse an empty request, but not for want of rights.
-            Assert.NotEqual(StatusCode.Unauthenticated, code);
-            Assert.NotEqual(StatusCode.PermissionDenied, code);
+            // Past the gate: the call answers the empty request itself (served, or refused as
+            // invalid or unknown), never for want of rights, and never with a crash (Unknown, Internal).
+            Assert.Contains(code, new[] { StatusCode.OK, StatusCode.InvalidArgument, StatusCode.NotFound });
         }
         else
         {
             Assert.Equal(StatusCode.PermissionDenied, code);
         }
+    }
+
+    [Theory]
+    // Security:KeyCacheTime 10 s: a revoked key works until its cached check runs out, and not a moment longer.
+    [InlineData(9, StatusCode.OK)]
+    [InlineData(10, StatusCode.Unauthenticated)]
+    public async Task A_revoked_key_stops_working_when_its_cached_check_runs_out(int secondsLater, StatusCode expected)
+    {
+        await using var daemon = await InProcessDaemon.StartAsync("--Security:Authentication=ApiKeys", "--Security:KeyCacheTime=00:00:10");
+        var store = daemon.Services.GetRequiredService<ApiKeyStore>();
+        var (info, key) = await store.CreateAsync("soon revoked", Role.Reader, CancellationToken.None);
+        var query = new Query.QueryClient(daemon.Channel);
+        var headers = new Metadata { { "x-api-key", key } };
+        await query.ListDomainsAsync(new ListDomainsRequest(), headers); // checked and cached
+
+        await store.RevokeAsync(info.Id, CancellationToken.None);
+        daemon.Clock.Now += TimeSpan.FromSeconds(secondsLater);
+        StatusCode code;
+        try
+        {
+            await query.ListDomainsAsync(new ListDomainsRequest(), headers);
+            code = StatusCode.OK;
+        }
+        catch (RpcException ex)
+        {
+            code = ex.StatusCode;
+        }
+
+        Assert.Equal(expected, code);
     }
 
     [Fact]

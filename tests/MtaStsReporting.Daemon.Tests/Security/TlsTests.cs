@@ -177,6 +177,17 @@ public sealed class TlsTests : IDisposable
         using var channel = Channel($"https://127.0.0.1:{port}", null);
         var ex = await Assert.ThrowsAsync<RpcException>(() => new Query.QueryClient(channel).ListDomainsAsync(new ListDomainsRequest()).ResponseAsync);
         Assert.Equal(StatusCode.Unauthenticated, ex.StatusCode);
+
+        // Cleartext on every address when a TLS proxy in front is declared: it starts, and keys still apply.
+        await using var behindProxy = await InProcessDaemon.StartAsync(
+            "--urls=http://0.0.0.0:0", "--Security:Authentication=ApiKeys", "--Grpc:AllowCleartext=true", "--HttpApi:Url=http://0.0.0.0:0");
+        Assert.StartsWith("http://", behindProxy.Url);
+        Assert.DoesNotContain("127.0.0.1", behindProxy.Url);
+        using var plain = GrpcChannel.ForAddress($"http://127.0.0.1:{new Uri(behindProxy.Url).Port}");
+        var refused = await Assert.ThrowsAsync<RpcException>(() => new Query.QueryClient(plain).ListDomainsAsync(new ListDomainsRequest()).ResponseAsync);
+        Assert.Equal(StatusCode.Unauthenticated, refused.StatusCode);
+        var key = (await behindProxy.Services.GetRequiredService<ApiKeyStore>().CreateAsync("reader", Role.Reader, CancellationToken.None)).Key;
+        Assert.Empty((await new Query.QueryClient(plain).ListDomainsAsync(new ListDomainsRequest(), new Metadata { { "x-api-key", key } })).Domains);
     }
 
     [Fact]

@@ -140,7 +140,7 @@ public static class ReadinessEvaluator
         if (sessions > 0 && (double)failed / sessions > rules.MaxFailureRate)
         {
             reasons.Add(new Reason("failure-rate", Severity.Warning,
-                $"{failed} of {sessions} sessions failed ({(double)failed / sessions:P2}, above {rules.MaxFailureRate:P2}).",
+                $"{failed} of {sessions} sessions failed ({Percent((double)failed / sessions)}, above {Percent(rules.MaxFailureRate)}).",
                 Ev(("failures", failed.ToString(CultureInfo.InvariantCulture)), ("sessions", sessions.ToString(CultureInfo.InvariantCulture)))));
         }
 
@@ -175,7 +175,7 @@ public static class ReadinessEvaluator
         if (rate > rules.RollBackFailureRate)
         {
             reasons.Add(new Reason("failures-rising", Severity.Blocking,
-                $"{refused} of {sessions} sessions over the last {rules.RecentDays} days failed in ways enforce refuses ({rate:P2}, above {rules.RollBackFailureRate:P2}).",
+                $"{refused} of {sessions} sessions over the last {rules.RecentDays} days failed in ways enforce refuses ({Percent(rate)}, above {Percent(rules.RollBackFailureRate)}).",
                 Ev(("refused", refused.ToString(CultureInfo.InvariantCulture)), ("sessions", sessions.ToString(CultureInfo.InvariantCulture)),
                     ("by-mx", Breakdown(recent.SelectMany(r => r.FailuresByMxHost))))));
         }
@@ -290,7 +290,8 @@ public static class ReadinessEvaluator
             reasons.Add(new Reason("enforce-would-block", Severity.Blocking,
                 $"{refused} sessions failed in ways enforce would refuse; at most {rules.MaxEnforceBlockingFailures} are allowed.",
                 Ev(("by-result-type", Breakdown(byType.Where(f => EnforceBlocking.Contains(f.Key)))),
-                   ("by-mx", Breakdown(current.SelectMany(r => r.FailuresByMxHost))),
+                   // The MX hosts of the reports that had such failures (a report day's failures per MX are not split by type).
+                   ("by-mx", Breakdown(failing.SelectMany(r => r.FailuresByMxHost))),
                    ("reporters", string.Join(",", failing.Select(r => r.Organization).Distinct().Order(StringComparer.Ordinal))),
                    // Still failing, or fixed? The first and last day answer that.
                    ("first-day", Day(failing.Min(r => r.Day))), ("last-day", Day(failing.Max(r => r.Day))))));
@@ -332,7 +333,10 @@ public static class ReadinessEvaluator
     private static string NewId(DateTimeOffset now) => now.UtcDateTime.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture);
 
     private static string Breakdown(IEnumerable<KeyValuePair<string, long>> counts) =>
-        string.Join(",", counts.GroupBy(c => c.Key).Select(g => (g.Key, Sum: g.Sum(c => c.Value))).OrderByDescending(x => x.Sum).ThenBy(x => x.Key, StringComparer.Ordinal).Select(x => $"{x.Key}={x.Sum}"));
+        string.Join(",", counts.GroupBy(c => c.Key.Length == 0 ? "(none)" : c.Key).Select(g => (g.Key, Sum: g.Sum(c => c.Value))).OrderByDescending(x => x.Sum).ThenBy(x => x.Key, StringComparer.Ordinal).Select(x => $"{x.Key}={x.Sum}"));
+
+    /// <summary>"2.20%", whatever the host's culture.</summary>
+    private static string Percent(double share) => (share * 100).ToString("0.00", CultureInfo.InvariantCulture) + "%";
 
     private static string Day(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 

@@ -96,3 +96,78 @@ public class ReadinessMessageTests
         Assert.Equal("days-covered=3; failures=9; first-day=2026-11-22; last-day=2026-11-28; reporters=; sessions=409; verified-sessions=409; verified-share=1", Evidence(evidence));
     }
 }
+
+/// <summary>The enforce rules at their thresholds: the recent days, the roll-back rate, today's partial reports.</summary>
+public class EnforceThresholdTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 11, 29, 9, 30, 0, TimeSpan.Zero);
+    private static readonly DateOnly Today = DateOnly.FromDateTime(Now.UtcDateTime);
+    private static readonly string[] Enforce = ["version: STSv1", "mode: enforce", "mx: mx1.example.com", "max_age: 604800"];
+
+    private static LiveFindings Live() => new(new StsRecord("abc123"), null, StsPolicy.Parse(string.Join('\n', Enforce)).Policy, null, ["mx1.example.com"],
+        [new MxProbe("mx1.example.com", "192.0.2.1", ProbeStatus.Secured, true, true, 200, null)]);
+
+    private static ReportDay Day(int daysAgo, long ok, string type = "certificate-expired", long failed = 0) => new(
+        Today.AddDays(-daysAgo), "Google Inc.", "sts", Enforce, ok, failed,
+        failed == 0 ? new Dictionary<string, long>() : new Dictionary<string, long> { [type] = failed },
+        failed == 0 ? new Dictionary<string, long>() : new Dictionary<string, long> { ["mx1.example.com"] = failed });
+
+    private static ReadinessResult Evaluate(params ReportDay[] reports) => ReadinessEvaluator.Evaluate(Live(), reports, new ReadinessRules(), Now);
+
+    [Theory]
+    // 1000 sessions over the last 3 days; the roll-back rate is 1%: 10 refused is at it, 11 is above.
+    [InlineData(10, Verdict.Keep)]
+    [InlineData(11, Verdict.RollBack)]
+    public void The_roll_back_rate_is_a_ceiling(long refused, Verdict verdict)
+    {
+        var result = Evaluate(Day(1, 500 - refused, failed: refused), Day(2, 300), Day(3, 200));
+        Assert.Equal(verdict, result.Verdict);
+        if (verdict == Verdict.RollBack)
+        {
+            var reason = result.Reasons[0];
+            Assert.Equal("failures-rising", reason.Code);
+            Assert.Equal("11 of 1000 sessions over the last 3 days failed in ways enforce refuses (1.10%, above 1.00%).", reason.Message);
+            Assert.Equal(("11", "1000", "mx1.example.com=11"), (reason.Evidence["refused"], reason.Evidence["sessions"], reason.Evidence["by-mx"]));
+            Assert.Equal("version: STSv1\nmode: testing\nmx: mx1.example.com\nmax_age: 604800\n", result.NextPolicyText);
+            Assert.Equal("20261129093000", result.NextId);
+        }
+        else
+        {
+            Assert.Null(result.NextPolicyText);
+        }
+    }
+
+    [Theory]
+    // Failures only count in the last Readiness:RecentDays (3) full days: not 4 days ago, not today's partial day.
+    [InlineData(3, Verdict.RollBack)]
+    [InlineData(4, Verdict.Keep)]
+    [InlineData(0, Verdict.Keep)]
+    public void Only_the_recent_full_days_count(int daysAgo, Verdict verdict)
+    {
+        var result = Evaluate(Day(1, 100), Day(daysAgo, 0, failed: 50));
+        Assert.Equal(verdict, result.Verdict);
+    }
+
+    [Theory]
+    [InlineData("certificate-expired", Verdict.RollBack)]
+    [InlineData("certificate-host-mismatch", Verdict.RollBack)]
+    [InlineData("certificate-not-trusted", Verdict.RollBack)]
+    [InlineData("starttls-not-supported", Verdict.RollBack)]
+    [InlineData("validation-failure", Verdict.RollBack)]
+    [InlineData("dnssec-invalid", Verdict.Keep)]
+    [InlineData("sts-policy-fetch-error", Verdict.Keep)]
+    public void Each_result_type_that_enforce_refuses_counts(string type, Verdict verdict)
+    {
+        Assert.Equal(verdict, Evaluate(Day(1, 100, type, 50)).Verdict);
+    }
+
+    [Fact]
+    public void No_recent_reports_is_a_warning_with_the_days()
+    {
+        var result = Evaluate(Day(5, 100));
+        Assert.Equal(Verdict.Keep, result.Verdict);
+        var reason = result.Reasons.Single();
+        Assert.Equal(("no-recent-reports", Severity.Warning, "No reports for the last 3 days: nothing shows mail is refused, nor that it is not."),
+            (reason.Code, reason.Severity, reason.Message));
+    }
+}

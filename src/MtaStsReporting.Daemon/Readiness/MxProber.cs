@@ -82,12 +82,12 @@ public sealed class MxProber(DnsLookup dns, CheckOptions options, CertificateChe
         }
         catch (SslHandshakeException ex)
         {
-            return verdict is null ? Failed(ProbeStatus.TlsFailed, PolicyFetcher.Innermost(ex)) : Secured(verdict, PolicyFetcher.Innermost(ex));
+            return verdict is null ? Failed(ProbeStatus.TlsFailed, ExceptionText.Innermost(ex)) : Secured(verdict, ExceptionText.Innermost(ex));
         }
         catch (Exception ex) when (ex is IOException or SocketException or SmtpProtocolException or SmtpCommandException or InvalidOperationException)
         {
             return verdict is null
-                ? Failed(ProbeStatus.Unreachable, "the SMTP session failed: " + PolicyFetcher.Innermost(ex))
+                ? Failed(ProbeStatus.Unreachable, "the SMTP session failed: " + ExceptionText.Innermost(ex))
                 : Secured(verdict, null);
         }
         finally

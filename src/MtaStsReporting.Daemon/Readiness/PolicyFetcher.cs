@@ -90,7 +90,7 @@ public sealed class PolicyFetcher(DnsLookup dns, CheckOptions options, Certifica
         }
         catch (Exception ex) when (ex is HttpRequestException or SocketException or IOException or PolicyHostUnreachableException)
         {
-            return Fail($"the policy could not be fetched: {Innermost(ex)}", FetchError);
+            return Fail($"the policy could not be fetched: {ExceptionText.Innermost(ex)}", FetchError);
         }
 
         PolicyFetch Fail(string error, string resultType) => new(url, null, null, error, resultType, verdict);
@@ -123,15 +123,6 @@ public sealed class PolicyFetcher(DnsLookup dns, CheckOptions options, Certifica
         throw new PolicyHostUnreachableException($"{host} port {port}: {MxProber.Describe(last!)}");
     }
 
-    internal static string Innermost(Exception ex)
-    {
-        while (ex.InnerException is not null)
-        {
-            ex = ex.InnerException;
-        }
-
-        return ex.Message;
-    }
 
     private sealed class PolicyHostUnreachableException(string message) : IOException(message);
 }

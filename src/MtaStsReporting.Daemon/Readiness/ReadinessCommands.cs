@@ -2,6 +2,7 @@ using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
 using MtaStsReporting.Api.V1;
+using MtaStsReporting.Daemon.Hosting;
 
 namespace MtaStsReporting.Daemon.Readiness;
 
@@ -75,7 +76,7 @@ public static class ReadinessCommands
         catch (RpcException ex) when (ex.StatusCode == StatusCode.Unavailable)
         {
             // gRPC's own words ("Error connecting to subchannel.") do not say where it tried.
-            var cause = ex.Status.DebugException is { } inner ? Innermost(inner) : ex.Status.Detail;
+            var cause = ex.Status.DebugException is { } inner ? ExceptionText.Innermost(inner) : ex.Status.Detail;
             await error.WriteLineAsync($"mtasts-reporting {command}: cannot reach the daemon at {url}: {cause}");
             return 2;
         }
@@ -109,13 +110,4 @@ public static class ReadinessCommands
         return handler;
     }
 
-    private static string Innermost(Exception ex)
-    {
-        while (ex.InnerException is not null)
-        {
-            ex = ex.InnerException;
-        }
-
-        return ex.Message;
-    }
 }

@@ -89,24 +89,15 @@ public sealed class MailboxWorker(MailboxOptions mailbox, ReportIngestor ingesto
     {
         AuthenticationException => ($"login refused for {mailbox.User}: {ex.Message}", true),
         SslHandshakeException when trust.LastProblem is { } problem => ($"TLS with {mailbox.Host}:{Port} refused: {problem}", false),
-        SslHandshakeException => ($"TLS with {mailbox.Host}:{Port} failed: {Innermost(ex)}", false),
+        SslHandshakeException => ($"TLS with {mailbox.Host}:{Port} failed: {ExceptionText.Innermost(ex)}", false),
         System.Net.Sockets.SocketException socket => ($"cannot connect to {mailbox.Host}:{Port}: {Readiness.MxProber.Describe(socket)}", false),
         ImapCommandException command => ($"the server refused a command: {command.Message}", false),
-        ImapProtocolException or IOException => ($"connection to {mailbox.Host}:{Port} lost: {Innermost(ex)}", false),
+        ImapProtocolException or IOException => ($"connection to {mailbox.Host}:{Port} lost: {ExceptionText.Innermost(ex)}", false),
         Persistence.StoreUnavailableException => ($"the store could not commit: {ex.Message}", false),
         FolderNotFoundException folder => ($"folder '{folder.FolderName}' does not exist on the server", false),
         _ => ($"{ex.GetType().Name}: {ex.Message}", false),
     };
 
-    private static string Innermost(Exception ex)
-    {
-        while (ex.InnerException is not null)
-        {
-            ex = ex.InnerException;
-        }
-
-        return ex.Message;
-    }
 
     private async Task ConnectAsync(ImapClient client, MailboxTrust trust, CancellationToken cancellationToken)
     {

@@ -1,0 +1,16 @@
+namespace MtaStsReporting.Daemon.Hosting;
+
+/// <summary>The words of an exception that an admin can act on.</summary>
+public static class ExceptionText
+{
+    /// <summary>The innermost exception's message: the cause ("Connection refused"), not the wrappers around it ("An error occurred while sending the request").</summary>
+    public static string Innermost(Exception ex)
+    {
+        while (ex.InnerException is not null)
+        {
+            ex = ex.InnerException;
+        }
+
+        return ex.Message;
+    }
+}

@@ -16,7 +16,10 @@ public sealed class CallerRateLimiter(int rate, TimeProvider time)
     private const int SweepAbove = 10_000;
 
     private readonly ConcurrentDictionary<string, Bucket> _buckets = new(StringComparer.Ordinal);
-    private long _lastSweep = long.MinValue;
+    private long _lastSweep;
+
+    /// <summary>How many callers have a bucket now (idle ones are forgotten by the sweep).</summary>
+    public int RememberedCallers => _buckets.Count;
 
     /// <summary>Takes one call from <paramref name="caller"/>'s bucket; false when it is empty.</summary>
     public bool TryAcquire(string caller)

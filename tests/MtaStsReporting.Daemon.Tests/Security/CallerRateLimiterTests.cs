@@ -75,4 +75,22 @@ public sealed class CallerRateLimiterTests
         // The sweep forgot full buckets only: "busy" has refilled 0.2, not a fresh bucket of 2.
         Assert.Equal(0, Take(limiter, "busy", 5));
     }
+
+    [Fact]
+    public void Idle_callers_past_the_sweep_limit_are_forgotten()
+    {
+        var clock = new FixedTimeProvider(InProcessDaemon.DefaultNow);
+        var limiter = new CallerRateLimiter(2, clock);
+        for (var i = 0; i <= 10_000; i++)
+        {
+            limiter.TryAcquire("idle-" + i);
+        }
+
+        Assert.Equal(10_001, limiter.RememberedCallers);
+
+        // A second later every bucket has refilled to the top: the next call sweeps them away.
+        clock.Now += TimeSpan.FromSeconds(1);
+        Assert.True(limiter.TryAcquire("next"));
+        Assert.Equal(1, limiter.RememberedCallers);
+    }
 }

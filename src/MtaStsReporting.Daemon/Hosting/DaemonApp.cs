@@ -222,8 +222,8 @@ public static class DaemonApp
         if (kestrel.Exists())
         {
             var first = kestrel.AsEnumerable().Where(kv => kv.Value is not null).Select(kv => kv.Key).Order(StringComparer.Ordinal).FirstOrDefault() ?? "Kestrel";
-            throw new OptionsValidationException("Kestrel", typeof(IConfiguration),
-                [$"{first}: Kestrel settings are not accepted; listeners are set with --urls (Grpc:Urls), HttpApi:Url and Ingestion:Https:Url, which apply the exposure and TLS rules."]);
+            throw new OptionsValidationFailure(
+                $"{first}: Kestrel settings are not accepted; listeners are set with --urls (Grpc:Urls), HttpApi:Url and Ingestion:Https:Url, which apply the exposure and TLS rules.");
         }
     }
 

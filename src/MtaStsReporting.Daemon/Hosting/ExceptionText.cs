@@ -13,4 +13,14 @@ public static class ExceptionText
 
         return ex.Message;
     }
+
+    /// <summary>A connection failure in words: refused, timed out, unreachable.</summary>
+    public static string Describe(System.Net.Sockets.SocketException ex) => ex.SocketErrorCode switch
+    {
+        System.Net.Sockets.SocketError.ConnectionRefused => "connection refused",
+        System.Net.Sockets.SocketError.TimedOut => "connection timed out",
+        System.Net.Sockets.SocketError.NetworkUnreachable => "network unreachable",
+        System.Net.Sockets.SocketError.HostUnreachable => "host unreachable",
+        _ => ex.Message,
+    };
 }

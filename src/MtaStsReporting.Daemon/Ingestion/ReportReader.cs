@@ -91,13 +91,13 @@ public sealed partial class ReportReader(ReportLimits limits)
 
         var fallbackDomain = message.Headers["TLS-Report-Domain"]?.Trim() is { Length: > 0 } header ? header : DomainFromSubject(message.Subject);
         string? firstError = null;
-        var xml = false;
+        string? xml = null; // the payload's own words when a part held XML
         foreach (var (part, content) in candidates)
         {
             var decoded = ReportPayload.Decode(content, limits);
             if (decoded.IsXml)
             {
-                xml = true;
+                xml = decoded.Error;
                 continue;
             }
 
@@ -132,12 +132,10 @@ public sealed partial class ReportReader(ReportLimits limits)
 
         // A mailbox shared with DMARC (RFC 7489 §7.2) gets zip and gzip XML aggregate reports
         // with the same subject format: they are someone else's mail, not broken TLS reports.
-        return firstError is null && xml
-            ? new ReportReadResult(ReadStatus.NotAReport, null, XmlReport, mediaType, messageId, message)
+        return firstError is null && xml is not null
+            ? new ReportReadResult(ReadStatus.NotAReport, null, xml, mediaType, messageId, message)
             : ReportReadResult.Invalid(firstError!, mediaType, messageId, message);
     }
-
-    private const string XmlReport = "the message carries an XML document (a DMARC aggregate report, RFC 7489), not a TLS report";
 
     /// <summary>
     /// Parts that may hold the report, best first: the RFC 8460 types, then types and file

@@ -228,5 +228,6 @@ public sealed class LiveChecker(DnsLookup dns, PolicyFetcher fetcher, MxProber p
             : new CheckItem("starttls", p.Where, value, Severity.Info, "STARTTLS offered with a valid certificate for this name.");
     }
 
-    private static string Seconds(TimeSpan span) => span.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
+    /// <summary>A time allowed, as the findings write it ("3", "0.5").</summary>
+    internal static string Seconds(TimeSpan span) => span.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
@@ -33,7 +32,7 @@ public sealed class MxProber(DnsLookup dns, CheckOptions options, CertificateChe
     private async Task<MxProbe> ProbeAddressAsync(string host, IPAddress address, CancellationToken cancellationToken)
     {
         var where = address.ToString();
-        var seconds = options.SmtpTimeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
+        var seconds = LiveChecker.Seconds(options.SmtpTimeout);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(options.SmtpTimeout);
         var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
@@ -44,7 +43,7 @@ public sealed class MxProber(DnsLookup dns, CheckOptions options, CertificateChe
         catch (SocketException ex)
         {
             socket.Dispose();
-            return Failed(ProbeStatus.Unreachable, $"port {options.SmtpPort}: {Describe(ex)}");
+            return Failed(ProbeStatus.Unreachable, $"port {options.SmtpPort}: {ExceptionText.Describe(ex)}");
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -105,16 +104,6 @@ public sealed class MxProber(DnsLookup dns, CheckOptions options, CertificateChe
 
     /// <summary>Whole days until the certificate expires, at the check's clock; negative once expired.</summary>
     public int DaysLeft(CertificateVerdict verdict) => (int)Math.Floor((verdict.NotAfter - time.GetUtcNow()).TotalDays);
-
-    /// <summary>A connection failure in words: refused, timed out, unreachable.</summary>
-    public static string Describe(SocketException ex) => ex.SocketErrorCode switch
-    {
-        SocketError.ConnectionRefused => "connection refused",
-        SocketError.TimedOut => "connection timed out",
-        SocketError.NetworkUnreachable => "network unreachable",
-        SocketError.HostUnreachable => "host unreachable",
-        _ => ex.Message,
-    };
 
     /// <summary>An SMTP client that never resumes a TLS session.</summary>
     private sealed class ProbeClient : SmtpClient

@@ -45,7 +45,7 @@ public sealed class PolicyFetcher(DnsLookup dns, CheckOptions options, Certifica
         using var client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(options.PolicyTimeout);
-        var seconds = options.PolicyTimeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
+        var seconds = LiveChecker.Seconds(options.PolicyTimeout);
         var headersRead = false;
         var received = 0;
         try
@@ -120,9 +120,8 @@ public sealed class PolicyFetcher(DnsLookup dns, CheckOptions options, Certifica
             }
         }
 
-        throw new PolicyHostUnreachableException($"{host} port {port}: {MxProber.Describe(last!)}");
+        throw new PolicyHostUnreachableException($"{host} port {port}: {ExceptionText.Describe(last!)}");
     }
-
 
     private sealed class PolicyHostUnreachableException(string message) : IOException(message);
 }

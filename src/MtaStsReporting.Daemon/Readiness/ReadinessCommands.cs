@@ -109,5 +109,4 @@ public static class ReadinessCommands
             && Security.PrivateTrust.ChainsTo(server, roots, chain, usage: null, out string? _);
         return handler;
     }
-
 }

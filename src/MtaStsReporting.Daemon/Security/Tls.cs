@@ -291,6 +291,15 @@ public static class PrivateTrust
     /// </summary>
     public static bool ChainsTo(X509Certificate2 certificate, IEnumerable<X509Certificate2>? roots, X509Chain? presented, Oid? usage, out string? problem, DateTimeOffset? at = null)
     {
+        var (trusted, status) = Build(certificate, roots, presented, usage, at, X509RevocationMode.NoCheck);
+        problem = trusted ? null : string.Join("; ", status.Select(s => s.StatusInformation.Trim()).Distinct());
+        return trusted;
+    }
+
+    /// <summary>The chain built as <see cref="ChainsTo"/> says, with revocation checked as asked, and every status it ended with.</summary>
+    public static (bool Trusted, X509ChainStatus[] Status) Build(
+        X509Certificate2 certificate, IEnumerable<X509Certificate2>? roots, X509Chain? presented, Oid? usage, DateTimeOffset? at, X509RevocationMode revocation)
+    {
         using var chain = new X509Chain();
         if (roots is not null)
         {
@@ -298,7 +307,7 @@ public static class PrivateTrust
             chain.ChainPolicy.CustomTrustStore.AddRange(roots.ToArray());
         }
 
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        chain.ChainPolicy.RevocationMode = revocation;
         if (at is { } time)
         {
             chain.ChainPolicy.VerificationTime = time.LocalDateTime;
@@ -316,7 +325,6 @@ public static class PrivateTrust
         }
 
         var trusted = chain.Build(certificate);
-        problem = trusted ? null : string.Join("; ", chain.ChainStatus.Select(s => s.StatusInformation.Trim()).Distinct());
-        return trusted;
+        return (trusted, chain.ChainStatus);
     }
 }

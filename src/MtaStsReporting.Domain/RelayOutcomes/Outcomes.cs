@@ -97,6 +97,6 @@ public sealed record PolicyFetchOutcome(DomainName PolicyDomain, DateTimeOffset 
     /// </summary>
     public string Key => _key ??= ContentKey.Of(
         [Result, TxtId],
-        Policy is { } p ? [.. p.Policy.ToPolicyStrings().Where(l => !l.StartsWith("mx: ", StringComparison.Ordinal)), .. p.Policy.Mx.Select(m => "mx: " + m.Value).Order(StringComparer.Ordinal)] : [],
+        Policy is { } p ? [p.Policy.Mode.ToRfcName(), p.Policy.MaxAge.ToString(System.Globalization.CultureInfo.InvariantCulture), .. p.Policy.Mx.Select(m => m.Value).Order(StringComparer.Ordinal)] : [],
         [Failure?.HttpStatus?.ToString(System.Globalization.CultureInfo.InvariantCulture), Failure?.Reason]);
 }

@@ -47,26 +47,14 @@ public sealed class MailboxTrust
         }
 
         var certificate = presented as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(presented.GetRawCertData());
-        using var chain = new X509Chain();
-        chain.ChainPolicy.RevocationMode = _revocation == RevocationCheck.Off ? X509RevocationMode.NoCheck : X509RevocationMode.Online;
-        chain.ChainPolicy.RevocationFlag = X509RevocationFlag.ExcludeRoot;
-        if (_roots.Count > 0)
-        {
-            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-            chain.ChainPolicy.CustomTrustStore.AddRange(_roots);
-        }
-
-        foreach (var element in presentedChain?.ChainElements.Skip(1) ?? [])
-        {
-            chain.ChainPolicy.ExtraStore.Add(element.Certificate);
-        }
-
-        if (chain.Build(certificate))
+        var (trusted, chainStatus) = Security.PrivateTrust.Build(certificate, _roots.Count > 0 ? _roots : null, presentedChain, usage: null, at: null,
+            _revocation == RevocationCheck.Off ? X509RevocationMode.NoCheck : X509RevocationMode.Online);
+        if (trusted)
         {
             return null;
         }
 
-        var status = chain.ChainStatus.Aggregate(X509ChainStatusFlags.NoError, (all, s) => all | s.Status);
+        var status = chainStatus.Aggregate(X509ChainStatusFlags.NoError, (all, s) => all | s.Status);
         const X509ChainStatusFlags unknown = X509ChainStatusFlags.RevocationStatusUnknown | X509ChainStatusFlags.OfflineRevocation;
         if (status.HasFlag(X509ChainStatusFlags.Revoked))
         {
@@ -82,7 +70,7 @@ public sealed class MailboxTrust
                   "set RevocationCheck=BestEffort to accept an unknown status, or Off for a CA without CRLs";
         }
 
-        var words = string.Join("; ", chain.ChainStatus.Where(s => (s.Status & ~unknown) != 0).Select(s => s.StatusInformation.Trim()).Distinct());
+        var words = string.Join("; ", chainStatus.Where(s => (s.Status & ~unknown) != 0).Select(s => s.StatusInformation.Trim()).Distinct());
         return $"the certificate ({certificate.Subject}) is not trusted: {words}" + (_roots.Count == 0 ? " (an internal CA is trusted with TrustedCaFile)" : string.Empty);
     }
 }

@@ -90,14 +90,13 @@ public sealed class MailboxWorker(MailboxOptions mailbox, ReportIngestor ingesto
         AuthenticationException => ($"login refused for {mailbox.User}: {ex.Message}", true),
         SslHandshakeException when trust.LastProblem is { } problem => ($"TLS with {mailbox.Host}:{Port} refused: {problem}", false),
         SslHandshakeException => ($"TLS with {mailbox.Host}:{Port} failed: {ExceptionText.Innermost(ex)}", false),
-        System.Net.Sockets.SocketException socket => ($"cannot connect to {mailbox.Host}:{Port}: {Readiness.MxProber.Describe(socket)}", false),
+        System.Net.Sockets.SocketException socket => ($"cannot connect to {mailbox.Host}:{Port}: {ExceptionText.Describe(socket)}", false),
         ImapCommandException command => ($"the server refused a command: {command.Message}", false),
         ImapProtocolException or IOException => ($"connection to {mailbox.Host}:{Port} lost: {ExceptionText.Innermost(ex)}", false),
         Persistence.StoreUnavailableException => ($"the store could not commit: {ex.Message}", false),
         FolderNotFoundException folder => ($"folder '{folder.FolderName}' does not exist on the server", false),
         _ => ($"{ex.GetType().Name}: {ex.Message}", false),
     };
-
 
     private async Task ConnectAsync(ImapClient client, MailboxTrust trust, CancellationToken cancellationToken)
     {

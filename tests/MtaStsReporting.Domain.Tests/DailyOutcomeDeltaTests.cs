@@ -106,3 +106,44 @@ public class DailyOutcomeDeltaTests
         Assert.Equal(same ? 1 : 2, delta.Fetches.Count);
     }
 }
+
+/// <summary>Outcomes copied with <c>with</c> keep their fields and get a key of their own.</summary>
+public class OutcomeCopyTests
+{
+    private static readonly DomainName Example = DomainName.Parse("example.com");
+
+    [Fact]
+    public void A_copied_failure_detail_keeps_its_fields_and_gets_its_own_key()
+    {
+        var detail = new FailureDetail(ResultType.CertificateExpired, "192.0.2.1", "mx.example.com", "helo.example.com", "192.0.2.2", "code", "info");
+        var key = detail.Key; // cached before the copy
+        var copy = detail with { ReceivingIp = "192.0.2.9" };
+
+        Assert.Equal((ResultType.CertificateExpired, "192.0.2.1", "mx.example.com", "helo.example.com", "code", "info"),
+            (copy.ResultType, copy.SendingMtaIp, copy.ReceivingMxHostname, copy.ReceivingMxHelo, copy.FailureReasonCode, copy.AdditionalInformation));
+        Assert.NotEqual(key, copy.Key);
+        Assert.Equal(key, (copy with { ReceivingIp = "192.0.2.2" }).Key);
+    }
+
+    [Fact]
+    public void A_copied_fetch_outcome_keeps_its_fields_and_gets_its_own_key()
+    {
+        var t = new DateTimeOffset(2026, 11, 1, 8, 0, 0, TimeSpan.Zero);
+        var failed = new PolicyFetchOutcome(Example, t, "1", null, new PolicyFetchFailure(ResultType.StsPolicyFetchError, 404, "HTTP 404"));
+        var key = failed.Key;
+        var copy = failed with { TxtId = "2" };
+
+        Assert.Equal((Example, t, "sts-policy-fetch-error"), (copy.PolicyDomain, copy.Time, copy.Result));
+        Assert.NotEqual(key, copy.Key);
+        Assert.Equal(key, (copy with { TxtId = "1" }).Key);
+    }
+
+    [Fact]
+    public void A_session_succeeded_when_it_has_no_failure()
+    {
+        var policy = new AppliedPolicy(PolicyType.Sts, ["version: STSv1"], ["mx.example.com"]);
+        var t = new DateTimeOffset(2026, 11, 1, 8, 0, 0, TimeSpan.Zero);
+        Assert.True(new SessionOutcome(Example, t, policy, 1, null).Succeeded);
+        Assert.False(new SessionOutcome(Example, t, policy, 1, new FailureDetail(ResultType.CertificateExpired, null, null, null, null, null, null)).Succeeded);
+    }
+}

@@ -21,6 +21,7 @@ public sealed record AppliedPolicy(PolicyType Type, IReadOnlyList<string> Policy
     }
 
     /// <summary>Identity of this policy's content; equal policies share it.</summary>
+    // Stryker disable once Assignment : "??=" only caches; computing the key again gives the same key.
     public string Key => _key ??= PolicyContent.Key(Type.ToRfcName(), PolicyStrings, MxHosts);
 }
 
@@ -49,6 +50,7 @@ public sealed record FailureDetail(
     }
 
     /// <summary>Identity of this detail's content; equal details share one counter.</summary>
+    // Stryker disable once Assignment : "??=" only caches; computing the key again gives the same key.
     public string Key => _key ??= ContentKey.Of(
         [ResultType.Name, SendingMtaIp, ReceivingMxHostname, ReceivingMxHelo, ReceivingIp, FailureReasonCode, AdditionalInformation]);
 }
@@ -95,6 +97,7 @@ public sealed record PolicyFetchOutcome(DomainName PolicyDomain, DateTimeOffset 
     /// identified by its meaning (mode, max_age, the set of mx patterns), not by how the text
     /// was written (line ends, a final newline, field order, or fields sent without text).
     /// </summary>
+    // Stryker disable once Assignment,Linq : "??=" only caches, and any fixed order of the mx set gives one key per set.
     public string Key => _key ??= ContentKey.Of(
         [Result, TxtId],
         Policy is { } p ? [p.Policy.Mode.ToRfcName(), p.Policy.MaxAge.ToString(System.Globalization.CultureInfo.InvariantCulture), .. p.Policy.Mx.Select(m => m.Value).Order(StringComparer.Ordinal)] : [],

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs every test: unit, integration (real gRPC socket, real SQLite file, real Dovecot IMAP
-# server and dnsmasq DNS server on loopback) and end-to-end (the daemon as its own process). Installs what the
-# tests need first, from Debian's packages; the tests start and stop the servers themselves.
+# Runs every test: unit, integration (real gRPC socket, real SQLite file, a throw-away
+# PostgreSQL cluster, real Dovecot IMAP server and dnsmasq DNS server on loopback) and end-to-end
+# (the daemon as its own process). Installs what the tests need first, from Debian's packages;
+# the tests start and stop the servers themselves.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -9,6 +10,7 @@ need=()
 [ -x /usr/sbin/dovecot ] || need+=(dovecot-imapd)
 [ -x /usr/sbin/dnsmasq ] || need+=(dnsmasq-base)
 [ -x /usr/bin/openssl ] || need+=(openssl)
+compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || need+=(postgresql)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "test.sh: missing ${need[*]}; run as root or install them with apt-get" >&2

@@ -1,3 +1,5 @@
+using MtaStsReporting.Persistence.Store;
+using MtaStsReporting.Domain.TlsRpt;
 using System.Diagnostics;
 using System.Globalization;
 using Grpc.Net.Client;
@@ -107,10 +109,10 @@ internal static class QueryBenchmark
     /// </summary>
     private static async Task<(long Reports, long Outcomes)> LoadAsync(string dbPath, int domains, int days, DateOnly end)
     {
-        var connectionString = SqliteDatabase.ConnectionString(dbPath);
-        await SqliteDatabase.MigrateAsync(connectionString, CancellationToken.None);
-        var store = new TlsReportStore(connectionString, SqliteDurability.Normal, TimeProvider.System);
-        await using var writer = await RelayOutcomeWriter.OpenAsync(connectionString, SqliteDurability.Normal, TimeProvider.System, CancellationToken.None);
+        await using var reporting = new ReportingStore(StoreSettings.SqliteFile(dbPath, SqliteDurability.Normal), TimeProvider.System);
+        await reporting.MigrateAsync(CancellationToken.None);
+        reporting.Open();
+        var store = reporting.Reports;
         var random = new Random(8460);
         var original = "{}"u8.ToArray();
         long reports = 0, outcomeRows = 0;
@@ -146,7 +148,7 @@ internal static class QueryBenchmark
                 }
             }
 
-            writer.Commit([new PendingBatch($"bench-{Day(day)}", delta)]);
+            await reporting.Relay.CommitAsync(new PendingBatch($"bench-{Day(day)}", delta), CancellationToken.None);
             outcomeRows += delta.PolicyDays.Count + delta.Failures.Count;
             if (batch.Count >= 10_000 || d == days - 1)
             {

@@ -43,6 +43,9 @@ public sealed class ReportingDbContext(DbContextOptions<ReportingDbContext> opti
     /// <summary>API keys.</summary>
     public DbSet<ApiKeyRow> ApiKeys => Set<ApiKeyRow>();
 
+    /// <summary>Jobs held by one instance at a time.</summary>
+    public DbSet<LeaseRow> Leases => Set<LeaseRow>();
+
     /// <summary>Refused inbound input.</summary>
     public DbSet<ReportRejectionRow> ReportRejections => Set<ReportRejectionRow>();
 
@@ -84,6 +87,8 @@ public sealed class ReportingDbContext(DbContextOptions<ReportingDbContext> opti
             e.ToTable("inbound_daily_counts");
             e.HasKey(x => new { x.Day, x.PolicyDomain, x.OrganizationName, x.PolicyKey });
             e.HasIndex(x => new { x.PolicyDomain, x.Day });
+            // The domain list reads a range of days for every domain: from this index alone.
+            e.HasIndex(x => new { x.Day, x.PolicyDomain, x.SuccessCount, x.FailureCount });
         });
 
         modelBuilder.Entity<InboundDailyFailureRow>(e =>
@@ -100,6 +105,13 @@ public sealed class ReportingDbContext(DbContextOptions<ReportingDbContext> opti
             e.HasIndex(x => x.RejectedAt);
         });
 
+        modelBuilder.Entity<LeaseRow>(e =>
+        {
+            e.ToTable("leases");
+            e.HasKey(x => x.Name);
+            e.Property(x => x.ExpiresAt).HasConversion(UnixMs.Converter);
+        });
+
         modelBuilder.Entity<PolicyRow>(e =>
         {
             e.ToTable("policies");
@@ -110,8 +122,10 @@ public sealed class ReportingDbContext(DbContextOptions<ReportingDbContext> opti
         {
             e.ToTable("daily_policy_counts");
             e.HasKey(x => new { x.Day, x.PolicyDomain, x.PolicyKey });
-            // Queries are per domain over a range of days.
+            // Queries are per domain over a range of days; the domain list reads a range of days
+            // for every domain, from the covering index alone.
             e.HasIndex(x => new { x.PolicyDomain, x.Day });
+            e.HasIndex(x => new { x.Day, x.PolicyDomain, x.SuccessCount, x.FailureCount });
         });
 
         modelBuilder.Entity<DailyFailureDetailRow>(e =>

@@ -134,6 +134,8 @@ namespace MtaStsReporting.Migrations.Migrations
 
                     b.HasIndex("PolicyDomain", "Day");
 
+                    b.HasIndex("Day", "PolicyDomain", "SuccessCount", "FailureCount");
+
                     b.ToTable("daily_policy_counts", (string)null);
                 });
 
@@ -170,6 +172,8 @@ namespace MtaStsReporting.Migrations.Migrations
                     b.HasKey("Day", "PolicyDomain", "OrganizationName", "PolicyKey");
 
                     b.HasIndex("PolicyDomain", "Day");
+
+                    b.HasIndex("Day", "PolicyDomain", "SuccessCount", "FailureCount");
 
                     b.ToTable("inbound_daily_counts", (string)null);
                 });
@@ -222,6 +226,26 @@ namespace MtaStsReporting.Migrations.Migrations
                     b.HasIndex("PolicyDomain", "Day");
 
                     b.ToTable("inbound_daily_failures", (string)null);
+                });
+
+            modelBuilder.Entity("MtaStsReporting.Persistence.Schema.LeaseRow", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("expires_at");
+
+                    b.Property<string>("Holder")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("holder");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("leases", (string)null);
                 });
 
             modelBuilder.Entity("MtaStsReporting.Persistence.Schema.PolicyFetchDayRow", b =>

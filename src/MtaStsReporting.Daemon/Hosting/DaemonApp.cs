@@ -11,6 +11,7 @@ using MtaStsReporting.Daemon.Storage;
 using MtaStsReporting.Persistence;
 using MtaStsReporting.Persistence.Reports;
 using MtaStsReporting.Persistence.Security;
+using MtaStsReporting.Persistence.Store;
 using MtaStsReporting.Daemon.Security;
 
 namespace MtaStsReporting.Daemon.Hosting;
@@ -48,6 +49,11 @@ public static class DaemonApp
         {
             await Console.Error.WriteLineAsync("mtasts-reporting: configuration error: " + problem);
             return 2;
+        }
+        catch (Exception ex) when (StoreProblem(ex) is { } problem)
+        {
+            await Console.Error.WriteLineAsync("mtasts-reporting: the store cannot be opened: " + problem);
+            return 1;
         }
 
         await using (daemon)
@@ -114,24 +120,38 @@ public static class DaemonApp
         builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.Services.AddDaemonServices(builder.Configuration);
         await using var app = builder.Build();
+        var store = app.Services.GetRequiredService<ReportingStore>();
         try
         {
             ValidateSettings(app.Services);
-            await app.Services.GetRequiredService<RelayOutcomeStore>().MigrateAsync(CancellationToken.None);
+            await store.MigrateAsync(CancellationToken.None);
+            store.Open();
         }
         catch (Exception ex) when (ConfigurationProblem(ex) is { } problem)
         {
             await Console.Error.WriteLineAsync("mtasts-reporting: configuration error: " + problem);
             return 2;
         }
+        catch (Exception ex) when (StoreProblem(ex) is { } problem)
+        {
+            await Console.Error.WriteLineAsync($"mtasts-reporting: the store at {store.Dialect.Location} cannot be opened: {problem}");
+            return 1;
+        }
 
-        return await command(app.Services, words);
+        try
+        {
+            return await command(app.Services, words);
+        }
+        finally
+        {
+            await store.DisposeAsync();
+        }
     }
 
     private static void ValidateSettings(IServiceProvider services)
     {
         // Settings are checked before anything touches the disk or the network.
-        _ = services.GetRequiredService<IOptions<StorageOptions>>().Value;
+        _ = services.GetRequiredService<IOptions<StoreOptions>>().Value;
         _ = services.GetRequiredService<IOptions<RelayOptions>>().Value;
         _ = services.GetRequiredService<IOptions<IngestionOptions>>().Value;
         _ = services.GetRequiredService<IOptions<DnsOptions>>().Value;
@@ -170,9 +190,6 @@ public static class DaemonApp
         {
             ValidateSettings(app.Services);
 
-            var store = app.Services.GetRequiredService<RelayOutcomeStore>();
-            await store.OpenAsync(cancellationToken);
-
             app.MapGrpcService<RelayOutcomesService>();
             app.MapGrpcService<ReportImportService>();
             app.MapGrpcService<Queries.QueryService>();
@@ -199,13 +216,14 @@ public static class DaemonApp
                 app.MapPrometheusScrapingEndpoint("/metrics");
             }
 
+            // The store opens first (StoreStartup), the listeners last.
             await app.StartAsync(cancellationToken);
             listeners.OnStarted();
-            return new RunningDaemon(app, store, listeners);
+            return new RunningDaemon(app, listeners);
         }
         catch
         {
-            await app.Services.GetRequiredService<RelayOutcomeStore>().DisposeAsync();
+            await app.Services.GetRequiredService<ReportingStore>().DisposeAsync();
             await app.DisposeAsync();
             throw;
         }
@@ -257,14 +275,12 @@ public static class DaemonApp
     /// <summary>Registers everything the daemon needs.</summary>
     public static IServiceCollection AddDaemonServices(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.Section), o => o.ErrorOnUnknownConfiguration = true);
         services.AddOptions<RelayOptions>().Bind(configuration.GetSection(RelayOptions.Section), o => o.ErrorOnUnknownConfiguration = true);
         services.AddOptions<IngestionOptions>().Bind(configuration.GetSection(IngestionOptions.Section), o => o.ErrorOnUnknownConfiguration = true);
         services.AddOptions<DnsOptions>().Bind(configuration.GetSection(DnsOptions.Section), o => o.ErrorOnUnknownConfiguration = true);
         services.AddSingleton<IValidateOptions<DnsOptions>, DnsOptionsValidator>();
         services.AddSingleton<IValidateOptions<IngestionOptions>, IngestionOptionsValidator>();
         services.AddSingleton<IValidateOptions<Security.LimitsOptions>, LimitsOptionsValidator>();
-        services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();
         services.AddSingleton<IValidateOptions<RelayOptions>, RelayOptionsValidator>();
 
         services.AddSingleton(TimeProvider.System);
@@ -289,16 +305,12 @@ public static class DaemonApp
                 otel.WithTracing(t => t.AddAspNetCoreInstrumentation().AddOtlpExporter(o => o.Endpoint = new Uri(otlp)));
             }
         }
-        services.AddSingleton<RelayOutcomeStore>();
+        services.AddStore(configuration);
         services.AddSingleton(sp => new RelayRequestReader(sp.GetRequiredService<IOptions<RelayOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
 
         services.AddSingleton<ILookupClient>(sp => CreateLookupClient(sp.GetRequiredService<IOptions<DnsOptions>>().Value));
         services.AddSingleton<IDkimChecker, DkimChecker>();
         services.AddSingleton(sp => new ReportReader(sp.GetRequiredService<IOptions<IngestionOptions>>().Value.Limits));
-        services.AddSingleton(sp => new TlsReportStore(
-            sp.GetRequiredService<RelayOutcomeStore>().ConnectionString,
-            sp.GetRequiredService<IOptions<StorageOptions>>().Value.Durability,
-            sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new ReportIngestor(
             sp.GetRequiredService<ReportReader>(),
             sp.GetRequiredService<TlsReportStore>(),
@@ -306,13 +318,6 @@ public static class DaemonApp
             sp.GetRequiredService<IOptions<IngestionOptions>>().Value,
             sp.GetRequiredService<Observability.DaemonMetrics>(),
             sp.GetRequiredService<ILogger<ReportIngestor>>()));
-
-        services.AddOptions<RetentionOptions>().Bind(configuration.GetSection(RetentionOptions.Section), o => o.ErrorOnUnknownConfiguration = true)
-            .Validate(o => o.RelayOutcomeDays >= 1 && o.ReportDays >= 1 && o.RejectionDays >= 1 && o.BatchIdDays >= 1,
-                "Retention:RelayOutcomeDays, ReportDays, RejectionDays and BatchIdDays must be at least 1.")
-            .Validate(o => o.Interval >= TimeSpan.FromSeconds(1) && o.StepRows >= 1, "Retention:Interval must be at least 00:00:01 and Retention:StepRows at least 1.");
-        services.AddSingleton<RetentionWorker>();
-        services.AddHostedService(sp => sp.GetRequiredService<RetentionWorker>());
 
         // One worker per configured mailbox; each reports its state to the health checks.
         services.AddSingleton<MailboxStatusBoard>();
@@ -331,6 +336,7 @@ public static class DaemonApp
                 sp.GetRequiredService<IOptions<IngestionOptions>>().Value.Mailboxes[index],
                 sp.GetRequiredService<ReportIngestor>(),
                 sp.GetRequiredService<MailboxStatusBoard>(),
+                sp.GetRequiredService<LeaseKeeper>(),
                 sp.GetRequiredService<TimeProvider>(),
                 sp.GetRequiredService<Observability.DaemonMetrics>(),
                 sp.GetRequiredService<ILogger<MailboxWorker>>()));
@@ -341,7 +347,7 @@ public static class DaemonApp
                 ["mailbox"]));
         }
 
-        services.AddSingleton(sp => new Queries.ReportingQueries(sp.GetRequiredService<RelayOutcomeStore>().ConnectionString));
+        services.AddSingleton(sp => new Queries.ReportingQueries(sp.GetRequiredService<ReportingStore>()));
         services.AddOptions<CheckOptions>().Bind(configuration.GetSection(CheckOptions.Section), o => o.ErrorOnUnknownConfiguration = true);
         services.AddOptions<Domain.Readiness.ReadinessRules>().Bind(configuration.GetSection("Readiness"), o => o.ErrorOnUnknownConfiguration = true);
         services.AddSingleton<IValidateOptions<CheckOptions>, CheckOptionsValidator>();
@@ -359,7 +365,6 @@ public static class DaemonApp
             sp.GetRequiredService<Readiness.MxProber>(), sp.GetRequiredService<IOptions<CheckOptions>>().Value,
             sp.GetRequiredService<Domain.Readiness.ReadinessRules>()));
         services.AddOptions<Security.SecurityOptions>().Bind(configuration.GetSection(Security.SecurityOptions.Section), o => o.ErrorOnUnknownConfiguration = true);
-        services.AddSingleton(sp => new Persistence.Security.ApiKeyStore(sp.GetRequiredService<RelayOutcomeStore>().ConnectionString, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new Security.ClientCertificateAuthority(sp.GetRequiredService<IOptions<Security.SecurityOptions>>().Value.ClientCertificates,
             sp.GetRequiredService<ILogger<Security.ClientCertificateAuthority>>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new Security.AuthorizationInterceptor(
@@ -390,6 +395,17 @@ public static class DaemonApp
         return new LookupClient(lookup);
     }
 
+    /// <summary>A database that cannot be reached or opened (a server down, a refused password, a file not writable), in one line.</summary>
+    private static string? StoreProblem(Exception ex) => ex switch
+    {
+        Npgsql.PostgresException pg => $"{pg.MessageText} (PostgreSQL {pg.SqlState})",
+        Npgsql.NpgsqlException npgsql => ExceptionText.Innermost(npgsql),
+        Microsoft.Data.Sqlite.SqliteException sqlite => sqlite.Message,
+        UnauthorizedAccessException or IOException => ex.Message,
+        _ when ex.InnerException is not null => StoreProblem(ex.InnerException),
+        _ => null,
+    };
+
     private static string? ConfigurationProblem(Exception ex) => ex switch
     {
         OptionsValidationException v => string.Join(" ", v.Failures),
@@ -404,7 +420,7 @@ public static class DaemonApp
 }
 
 /// <summary>A started daemon. Disposing it stops the listener first, then commits and closes the store.</summary>
-public sealed class RunningDaemon(WebApplication app, RelayOutcomeStore store, Listeners listeners) : IAsyncDisposable
+public sealed class RunningDaemon(WebApplication app, Listeners listeners) : IAsyncDisposable
 {
     /// <summary>The addresses the gRPC API listens on (real ports, also when 0 was asked for).</summary>
     public IReadOnlyList<string> Urls => listeners.GrpcUrls;
@@ -424,8 +440,9 @@ public sealed class RunningDaemon(WebApplication app, RelayOutcomeStore store, L
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        // Hosted services stop in reverse order: the listeners, the jobs, then the store, which
+        // commits everything accepted before it closes.
         await app.StopAsync();
-        await store.DisposeAsync();
         await app.DisposeAsync();
     }
 }

@@ -1,26 +1,6 @@
 using Microsoft.Extensions.Options;
-using MtaStsReporting.Persistence;
 
 namespace MtaStsReporting.Daemon.Hosting;
-
-/// <summary>Where and how the embedded store is kept. Section <c>Storage</c>.</summary>
-public sealed class StorageOptions
-{
-    /// <summary>The configuration section.</summary>
-    public const string Section = "Storage";
-
-    /// <summary>Folder of the database file; relative paths are taken from the working directory.</summary>
-    public string DataDirectory { get; set; } = "data";
-
-    /// <summary>File name of the SQLite database inside <see cref="DataDirectory"/>.</summary>
-    public string DatabaseFile { get; set; } = "mtasts-reporting.db";
-
-    /// <summary><c>Full</c> (fsync per commit; the default) or <c>Normal</c>.</summary>
-    public SqliteDurability Durability { get; set; } = SqliteDurability.Full;
-
-    /// <summary>Absolute path of the database file.</summary>
-    public string DatabasePath => Path.GetFullPath(Path.Combine(DataDirectory, DatabaseFile));
-}
 
 /// <summary>Limits of the relay API. Section <c>Relay</c>.</summary>
 public sealed class RelayOptions
@@ -48,31 +28,6 @@ public sealed class RelayOptions
 
     /// <summary>Most batches in one group commit.</summary>
     public int MaxGroupBatches { get; set; } = 4_096;
-}
-
-/// <summary>Checks <see cref="StorageOptions"/> at start; messages name the setting.</summary>
-internal sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
-{
-    public ValidateOptionsResult Validate(string? name, StorageOptions options)
-    {
-        var errors = new List<string>();
-        if (string.IsNullOrWhiteSpace(options.DataDirectory))
-        {
-            errors.Add("Storage:DataDirectory must name a folder.");
-        }
-
-        if (string.IsNullOrWhiteSpace(options.DatabaseFile) || options.DatabaseFile.IndexOfAny(['/', '\\']) >= 0)
-        {
-            errors.Add($"Storage:DatabaseFile must be a plain file name (got '{options.DatabaseFile}').");
-        }
-
-        if (!Enum.IsDefined(options.Durability))
-        {
-            errors.Add($"Storage:Durability must be Full or Normal (got '{options.Durability}').");
-        }
-
-        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
-    }
 }
 
 /// <summary>Checks <see cref="RelayOptions"/> at start; messages name the setting.</summary>

@@ -18,7 +18,7 @@ public static partial class SettingShorthands
     /// <summary>Every options class bound from configuration, by its section.</summary>
     private static readonly (string Section, Type Type)[] Sections =
     [
-        (StorageOptions.Section, typeof(StorageOptions)),
+        (Storage.StoreOptions.Section, typeof(Storage.StoreOptions)),
         (RelayOptions.Section, typeof(RelayOptions)),
         (IngestionOptions.Section, typeof(IngestionOptions)),
         (DnsOptions.Section, typeof(DnsOptions)),

@@ -1,3 +1,4 @@
+using MtaStsReporting.Domain.TlsRpt;
 using DnsClient;
 using MimeKit;
 using MimeKit.Cryptography;

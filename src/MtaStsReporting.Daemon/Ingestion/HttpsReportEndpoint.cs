@@ -1,3 +1,4 @@
+using MtaStsReporting.Domain.TlsRpt;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using MtaStsReporting.Daemon.Hosting;

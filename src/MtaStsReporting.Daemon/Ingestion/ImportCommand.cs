@@ -1,3 +1,4 @@
+using MtaStsReporting.Domain.TlsRpt;
 using System.Text.Json;
 using MtaStsReporting.Persistence.Reports;
 

@@ -1,3 +1,4 @@
+using MtaStsReporting.Domain.TlsRpt;
 using Grpc.Core;
 using MtaStsReporting.Api.V1;
 using MtaStsReporting.Persistence.Reports;

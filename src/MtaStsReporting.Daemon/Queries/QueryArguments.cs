@@ -1,3 +1,4 @@
+using MtaStsReporting.Domain.RelayOutcomes;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;

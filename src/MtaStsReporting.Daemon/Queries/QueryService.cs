@@ -1,3 +1,4 @@
+using MtaStsReporting.Domain.RelayOutcomes;
 using Grpc.Core;
 using MtaStsReporting.Api.V1;
 using MtaStsReporting.Daemon.Relay;

@@ -1,9 +1,10 @@
 using System.Globalization;
 using System.Text.Json;
 using Google.Protobuf;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using MtaStsReporting.Api.V1;
 using MtaStsReporting.Persistence.Reports;
+using MtaStsReporting.Persistence.Store;
 
 namespace MtaStsReporting.Daemon.Queries;
 
@@ -14,7 +15,7 @@ namespace MtaStsReporting.Daemon.Queries;
 /// that the tables are indexed on. Answers are built as API messages directly: there is no
 /// logic here beyond aggregation, and a second set of types would only copy these.
 /// </summary>
-public sealed class ReportingQueries(string connectionString)
+public sealed class ReportingQueries(ReportingStore store)
 {
     private static readonly (Direction Direction, string Counts, string Failures, string Organization)[] Tables =
     [
@@ -28,14 +29,14 @@ public sealed class ReportingQueries(string connectionString)
     /// <summary>True when the domain has any data in the direction(s), in any range.</summary>
     public async Task<bool> KnowsDomainAsync(string domain, Direction direction, CancellationToken cancellationToken)
     {
-        var parts = For(direction).Select(t => $"EXISTS (SELECT 1 FROM {t.Counts} WHERE policy_domain = $d)").ToList();
+        var parts = For(direction).Select(t => $"EXISTS (SELECT 1 FROM {t.Counts} WHERE policy_domain = @d)").ToList();
         if (direction != Direction.Inbound)
         {
-            parts.Add("EXISTS (SELECT 1 FROM policy_fetch_days WHERE policy_domain = $d)");
+            parts.Add("EXISTS (SELECT 1 FROM policy_fetch_days WHERE policy_domain = @d)");
         }
 
         await using var c = await OpenAsync(cancellationToken);
-        return Convert.ToInt64(await Scalar(c, $"SELECT {string.Join(" OR ", parts)}", ("$d", domain)).ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture) == 1;
+        return Convert.ToBoolean(await Scalar(c, $"SELECT {string.Join(" OR ", parts)}", ("@d", domain)).ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
     }
 
     /// <summary>Domains with totals over the range, sorted and paged.</summary>
@@ -44,21 +45,21 @@ public sealed class ReportingQueries(string connectionString)
         var selects = For(direction).Select(t =>
             $"""
             SELECT {(int)t.Direction} AS dir, c.policy_domain AS domain, SUM(c.success_count + c.failure_count) AS sessions, SUM(c.failure_count) AS failures
-            FROM {t.Counts} c {(mode is null ? string.Empty : "JOIN policies p ON p.policy_key = c.policy_key AND p.mode = $mode")}
-            WHERE c.day BETWEEN $from AND $to
+            FROM {t.Counts} c {(mode is null ? string.Empty : "JOIN policies p ON p.policy_key = c.policy_key AND p.mode = @mode")}
+            WHERE c.day BETWEEN @from AND @to
             GROUP BY c.policy_domain
             """);
         var order = sort == ListDomainsRequest.Types.Sort.Volume
             ? "sessions DESC, domain, dir"
-            : "CAST(failures AS REAL) / MAX(sessions, 1) DESC, sessions DESC, domain, dir";
-        var sql = $"SELECT dir, domain, sessions, failures FROM ({string.Join(" UNION ALL ", selects)}) ORDER BY {order} LIMIT $limit OFFSET $offset";
+            : "CAST(failures AS DOUBLE PRECISION) / CASE WHEN sessions < 1 THEN 1 ELSE sessions END DESC, sessions DESC, domain, dir";
+        var sql = $"SELECT dir, domain, sessions, failures FROM ({string.Join(" UNION ALL ", selects)}) AS totals ORDER BY {order} LIMIT @limit OFFSET @offset";
         await using var c = await OpenAsync(cancellationToken);
-        await using var command = Scalar(c, sql, ("$from", days.From), ("$to", days.To), ("$mode", mode), ("$limit", limit), ("$offset", offset));
+        await using var command = Scalar(c, sql, ("@from", days.Start), ("@to", days.End), ("@mode", mode), ("@limit", limit), ("@offset", offset));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var rows = new List<DomainTotals>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            rows.Add(Totals((Direction)reader.GetInt32(0), reader.GetString(1), reader.GetInt64(2), reader.GetInt64(3)));
+            rows.Add(Totals((Direction)reader.Int64(0), reader.GetString(1), reader.Int64(2), reader.Int64(3)));
         }
 
         return rows;
@@ -73,21 +74,21 @@ public sealed class ReportingQueries(string connectionString)
         {
             await using var command = Scalar(c,
                 $"""
-                SELECT (SELECT COALESCE(SUM(success_count + failure_count), 0) FROM {t.Counts} WHERE policy_domain = $d AND day BETWEEN $from AND $to),
-                       (SELECT COALESCE(SUM(failure_count), 0) FROM {t.Counts} WHERE policy_domain = $d AND day BETWEEN $from AND $to),
-                       (SELECT MAX(day) FROM {t.Counts} WHERE policy_domain = $d)
+                SELECT (SELECT COALESCE(SUM(success_count + failure_count), 0) FROM {t.Counts} WHERE policy_domain = @d AND day BETWEEN @from AND @to),
+                       (SELECT COALESCE(SUM(failure_count), 0) FROM {t.Counts} WHERE policy_domain = @d AND day BETWEEN @from AND @to),
+                       (SELECT MAX(day) FROM {t.Counts} WHERE policy_domain = @d)
                 """,
-                ("$d", domain), ("$from", days.From), ("$to", days.To));
+                ("@d", domain), ("@from", days.Start), ("@to", days.End));
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             await reader.ReadAsync(cancellationToken);
-            var totals = Totals(t.Direction, domain, reader.GetInt64(0), reader.GetInt64(1));
+            var totals = Totals(t.Direction, domain, reader.Int64(0), reader.Int64(1));
             summary.Totals.Add(new DirectionTotals
             {
                 Direction = t.Direction,
                 Sessions = totals.Sessions,
                 Failures = totals.Failures,
                 FailureRate = totals.FailureRate,
-                LastSeenDay = reader.IsDBNull(2) ? string.Empty : reader.GetString(2),
+                LastSeenDay = reader.IsDBNull(2) ? string.Empty : Days.Format(reader.Day(2)),
             });
         }
 
@@ -97,21 +98,21 @@ public sealed class ReportingQueries(string connectionString)
             await using var command = Scalar(c,
                 """
                 SELECT organization_name, SUM(report_count), SUM(success_count + failure_count), SUM(failure_count), MIN(day), MAX(day)
-                FROM inbound_daily_counts WHERE policy_domain = $d AND day BETWEEN $from AND $to
+                FROM inbound_daily_counts WHERE policy_domain = @d AND day BETWEEN @from AND @to
                 GROUP BY organization_name ORDER BY organization_name
                 """,
-                ("$d", domain), ("$from", days.From), ("$to", days.To));
+                ("@d", domain), ("@from", days.Start), ("@to", days.End));
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
                 summary.Reporters.Add(new ReporterSeen
                 {
                     Organization = reader.GetString(0),
-                    Reports = reader.GetInt64(1),
-                    Sessions = reader.GetInt64(2),
-                    Failures = reader.GetInt64(3),
-                    FirstDay = reader.GetString(4),
-                    LastDay = reader.GetString(5),
+                    Reports = reader.Int64(1),
+                    Sessions = reader.Int64(2),
+                    Failures = reader.Int64(3),
+                    FirstDay = Days.Format(reader.Day(4)),
+                    LastDay = Days.Format(reader.Day(5)),
                 });
             }
         }
@@ -128,26 +129,26 @@ public sealed class ReportingQueries(string connectionString)
         {
             var byDay = days.Each().ToDictionary(Days.Format, d => new TrendDay { Day = Days.Format(d) });
             await using (var command = Scalar(c,
-                $"SELECT day, SUM(success_count), SUM(failure_count) FROM {t.Counts} WHERE policy_domain = $d AND day BETWEEN $from AND $to GROUP BY day",
-                ("$d", domain), ("$from", days.From), ("$to", days.To)))
+                $"SELECT day, SUM(success_count), SUM(failure_count) FROM {t.Counts} WHERE policy_domain = @d AND day BETWEEN @from AND @to GROUP BY day",
+                ("@d", domain), ("@from", days.Start), ("@to", days.End)))
             await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
             {
                 while (await reader.ReadAsync(cancellationToken))
                 {
-                    var day = byDay[reader.GetString(0)];
-                    day.Successes = reader.GetInt64(1);
-                    day.Failures = reader.GetInt64(2);
+                    var day = byDay[Days.Format(reader.Day(0))];
+                    day.Successes = reader.Int64(1);
+                    day.Failures = reader.Int64(2);
                 }
             }
 
             await using (var command = Scalar(c,
-                $"SELECT day, result_type, SUM(failed_session_count) FROM {t.Failures} WHERE policy_domain = $d AND day BETWEEN $from AND $to GROUP BY day, result_type",
-                ("$d", domain), ("$from", days.From), ("$to", days.To)))
+                $"SELECT day, result_type, SUM(failed_session_count) FROM {t.Failures} WHERE policy_domain = @d AND day BETWEEN @from AND @to GROUP BY day, result_type",
+                ("@d", domain), ("@from", days.Start), ("@to", days.End)))
             await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
             {
                 while (await reader.ReadAsync(cancellationToken))
                 {
-                    byDay[reader.GetString(0)].FailuresByResultType[reader.GetString(1)] = reader.GetInt64(2);
+                    byDay[Days.Format(reader.Day(0))].FailuresByResultType[reader.GetString(1)] = reader.Int64(2);
                 }
             }
 
@@ -177,15 +178,15 @@ public sealed class ReportingQueries(string connectionString)
             $"""
             SELECT COALESCE({column}, ''), SUM(f.failed_session_count){(policy ? ", p.policy_type, p.mode, p.mx_hosts" : string.Empty)}
             FROM {t.Failures} f {(policy ? "LEFT JOIN policies p ON p.policy_key = f.policy_key" : string.Empty)}
-            WHERE f.policy_domain = $d AND f.day BETWEEN $from AND $to
-            GROUP BY 1 ORDER BY 2 DESC, 1
+            WHERE f.policy_domain = @d AND f.day BETWEEN @from AND @to
+            GROUP BY 1{(policy ? ", 3, 4, 5" : string.Empty)} ORDER BY 2 DESC, 1
             """,
-            ("$d", domain), ("$from", days.From), ("$to", days.To));
+            ("@d", domain), ("@from", days.Start), ("@to", days.End));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var breakdown = new FailureBreakdown { Domain = domain, Direction = direction };
         while (await reader.ReadAsync(cancellationToken))
         {
-            var row = new BreakdownRow { Key = reader.GetString(0), Failures = reader.GetInt64(1) };
+            var row = new BreakdownRow { Key = reader.GetString(0), Failures = reader.Int64(1) };
             if (policy && !reader.IsDBNull(2))
             {
                 row.Label = $"{reader.GetString(2)} mode={(reader.IsDBNull(3) ? "-" : reader.GetString(3))} mx={string.Join(",", Strings(reader.GetString(4)))}";
@@ -220,12 +221,12 @@ public sealed class ReportingQueries(string connectionString)
         await using var command = Scalar(c,
             $"""
             SELECT {HeaderColumns} FROM tlsrpt_reports r
-            WHERE r.start_datetime >= $from AND r.start_datetime < $to
-              {(organization is null ? string.Empty : "AND r.organization_name = $org")}
-              {(domain is null ? string.Empty : "AND EXISTS (SELECT 1 FROM tlsrpt_report_policies p WHERE p.tls_report_id = r.id AND p.policy_domain = $d)")}
-            ORDER BY r.start_datetime DESC, r.id DESC LIMIT $limit OFFSET $offset
+            WHERE r.start_datetime >= @from AND r.start_datetime < @to
+              {(organization is null ? string.Empty : "AND r.organization_name = @org")}
+              {(domain is null ? string.Empty : "AND EXISTS (SELECT 1 FROM tlsrpt_report_policies p WHERE p.tls_report_id = r.id AND p.policy_domain = @d)")}
+            ORDER BY r.start_datetime DESC, r.id DESC LIMIT @limit OFFSET @offset
             """,
-            ("$from", from), ("$to", to), ("$org", organization), ("$d", domain), ("$limit", limit), ("$offset", offset));
+            ("@from", from), ("@to", to), ("@org", organization), ("@d", domain), ("@limit", limit), ("@offset", offset));
         var headers = new List<ReportHeader>();
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
@@ -248,7 +249,7 @@ public sealed class ReportingQueries(string connectionString)
     {
         await using var c = await OpenAsync(cancellationToken);
         Report report;
-        await using (var command = Scalar(c, $"SELECT {HeaderColumns}, r.contact_info, r.original_media_type, r.original FROM tlsrpt_reports r WHERE r.id = $id", ("$id", id)))
+        await using (var command = Scalar(c, $"SELECT {HeaderColumns}, r.contact_info, r.original_media_type, r.original FROM tlsrpt_reports r WHERE r.id = @id", ("@id", id)))
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
             if (!await reader.ReadAsync(cancellationToken))
@@ -266,7 +267,7 @@ public sealed class ReportingQueries(string connectionString)
         report.Header.PolicyDomains.AddRange(await PolicyDomainsAsync(c, id, cancellationToken));
         var policies = new Dictionary<long, ReportPolicy>();
         await using (var command = Scalar(c,
-            "SELECT id, policy_type, policy_strings, policy_domain, mx_hosts, success_count, failure_count FROM tlsrpt_report_policies WHERE tls_report_id = $id ORDER BY position", ("$id", id)))
+            "SELECT id, policy_type, policy_strings, policy_domain, mx_hosts, success_count, failure_count FROM tlsrpt_report_policies WHERE tls_report_id = @id ORDER BY position", ("@id", id)))
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
@@ -290,8 +291,8 @@ public sealed class ReportingQueries(string connectionString)
             SELECT d.tls_report_policy_id, d.result_type, d.sending_mta_ip, d.receiving_mx_hostname, d.receiving_mx_helo, d.receiving_ip,
                    d.failed_session_count, d.additional_information, d.failure_reason_code
             FROM tlsrpt_failure_details d JOIN tlsrpt_report_policies p ON p.id = d.tls_report_policy_id
-            WHERE p.tls_report_id = $id ORDER BY d.id
-            """, ("$id", id)))
+            WHERE p.tls_report_id = @id ORDER BY d.id
+            """, ("@id", id)))
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
@@ -325,7 +326,7 @@ public sealed class ReportingQueries(string connectionString)
         await using var c = await OpenAsync(cancellationToken);
         var from = new DateTimeOffset(days.Start.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero).ToUnixTimeMilliseconds();
         var to = new DateTimeOffset(days.End.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero).ToUnixTimeMilliseconds();
-        const string Window = "p.policy_domain = $d AND r.start_datetime >= $from AND r.start_datetime < $to";
+        const string Window = "p.policy_domain = @d AND r.start_datetime >= @from AND r.start_datetime < @to";
 
         var failures = new Dictionary<long, List<(string Type, string Mx, long Count)>>();
         await using (var command = Scalar(c,
@@ -334,7 +335,7 @@ public sealed class ReportingQueries(string connectionString)
             FROM tlsrpt_failure_details d JOIN tlsrpt_report_policies p ON p.id = d.tls_report_policy_id JOIN tlsrpt_reports r ON r.id = p.tls_report_id
             WHERE {Window}
             """,
-            ("$d", domain), ("$from", from), ("$to", to)))
+            ("@d", domain), ("@from", from), ("@to", to)))
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
@@ -356,14 +357,14 @@ public sealed class ReportingQueries(string connectionString)
             FROM tlsrpt_report_policies p JOIN tlsrpt_reports r ON r.id = p.tls_report_id
             WHERE {Window}
             """,
-            ("$d", domain), ("$from", from), ("$to", to)))
+            ("@d", domain), ("@from", from), ("@to", to)))
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
             {
                 // A report covers one UTC day (RFC 8460 §4.1); one that spans more counts on its first, as in the roll-ups.
                 var day = DateOnly.FromDateTime(DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(0)).UtcDateTime);
-                var key = (day, reader.GetString(1), reader.GetString(4), reader.GetString(5), reader.GetBoolean(2));
+                var key = (day, reader.GetString(1), reader.GetString(4), reader.GetString(5), reader.Bool(2));
                 if (!groups.TryGetValue(key, out var g))
                 {
                     g = (Strings(reader.GetString(5)), 0, 0, new Dictionary<string, long>(StringComparer.Ordinal), new Dictionary<string, long>(StringComparer.Ordinal));
@@ -391,7 +392,7 @@ public sealed class ReportingQueries(string connectionString)
         "r.id, r.organization_name, r.report_id, r.start_datetime, r.end_datetime, r.success_count, r.failure_count, r.flags, r.source_kind, r.source_name, " +
         "r.message_id, r.dkim_result, r.dkim_domain, r.received_at, NULL";
 
-    private static ReportHeader Header(SqliteDataReader reader)
+    private static ReportHeader Header(DbDataReader reader)
     {
         var header = new ReportHeader
         {
@@ -414,9 +415,9 @@ public sealed class ReportingQueries(string connectionString)
         return header;
     }
 
-    private static async Task<List<string>> PolicyDomainsAsync(SqliteConnection c, long reportId, CancellationToken cancellationToken)
+    private static async Task<List<string>> PolicyDomainsAsync(DbConnection c, long reportId, CancellationToken cancellationToken)
     {
-        await using var command = Scalar(c, "SELECT DISTINCT policy_domain FROM tlsrpt_report_policies WHERE tls_report_id = $id AND policy_domain IS NOT NULL ORDER BY 1", ("$id", reportId));
+        await using var command = Scalar(c, "SELECT DISTINCT policy_domain FROM tlsrpt_report_policies WHERE tls_report_id = @id AND policy_domain IS NOT NULL ORDER BY 1", ("@id", reportId));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var domains = new List<string>();
         while (await reader.ReadAsync(cancellationToken))
@@ -427,7 +428,7 @@ public sealed class ReportingQueries(string connectionString)
         return domains;
     }
 
-    private static async Task<List<PolicySeen>> PoliciesAsync(SqliteConnection c, string domain, Days days, Direction direction, CancellationToken cancellationToken)
+    private static async Task<List<PolicySeen>> PoliciesAsync(DbConnection c, string domain, Days days, Direction direction, CancellationToken cancellationToken)
     {
         var seen = new List<PolicySeen>();
         foreach (var t in For(direction))
@@ -436,10 +437,10 @@ public sealed class ReportingQueries(string connectionString)
                 $"""
                 SELECT p.policy_type, p.mode, p.policy_strings, p.mx_hosts, MIN(c.day), MAX(c.day), SUM(c.success_count + c.failure_count)
                 FROM {t.Counts} c JOIN policies p ON p.policy_key = c.policy_key
-                WHERE c.policy_domain = $d AND c.day BETWEEN $from AND $to
-                GROUP BY c.policy_key ORDER BY MIN(c.day), c.policy_key
+                WHERE c.policy_domain = @d AND c.day BETWEEN @from AND @to
+                GROUP BY p.policy_key, p.policy_type, p.mode, p.policy_strings, p.mx_hosts ORDER BY MIN(c.day), p.policy_key
                 """,
-                ("$d", domain), ("$from", days.From), ("$to", days.To));
+                ("@d", domain), ("@from", days.Start), ("@to", days.End));
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
@@ -448,9 +449,9 @@ public sealed class ReportingQueries(string connectionString)
                     Direction = t.Direction,
                     PolicyType = reader.GetString(0),
                     Mode = Text(reader, 1),
-                    FirstDay = reader.GetString(4),
-                    LastDay = reader.GetString(5),
-                    Sessions = reader.GetInt64(6),
+                    FirstDay = Days.Format(reader.Day(4)),
+                    LastDay = Days.Format(reader.Day(5)),
+                    Sessions = reader.Int64(6),
                 };
                 p.PolicyString.AddRange(Strings(reader.GetString(2)));
                 p.MxHost.AddRange(Strings(reader.GetString(3)));
@@ -471,26 +472,26 @@ public sealed class ReportingQueries(string connectionString)
         return seen;
     }
 
-    private static async Task<List<PolicyFetchSeen>> FetchesAsync(SqliteConnection c, string domain, Days days, CancellationToken cancellationToken)
+    private static async Task<List<PolicyFetchSeen>> FetchesAsync(DbConnection c, string domain, Days days, CancellationToken cancellationToken)
     {
         await using var command = Scalar(c,
             """
             SELECT day, result, txt_id, mode, mx_patterns, max_age, http_status, failure_reason, fetch_count, first_seen, last_seen
-            FROM policy_fetch_days WHERE policy_domain = $d AND day BETWEEN $from AND $to ORDER BY day, first_seen
+            FROM policy_fetch_days WHERE policy_domain = @d AND day BETWEEN @from AND @to ORDER BY day, first_seen
             """,
-            ("$d", domain), ("$from", days.From), ("$to", days.To));
+            ("@d", domain), ("@from", days.Start), ("@to", days.End));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var fetches = new List<PolicyFetchSeen>();
         while (await reader.ReadAsync(cancellationToken))
         {
             var f = new PolicyFetchSeen
             {
-                Day = reader.GetString(0),
+                Day = Days.Format(reader.Day(0)),
                 Result = reader.GetString(1),
                 TxtId = Text(reader, 2),
                 Mode = Text(reader, 3),
-                MaxAge = reader.IsDBNull(5) ? 0 : reader.GetInt64(5),
-                HttpStatus = reader.IsDBNull(6) ? 0 : reader.GetInt32(6),
+                MaxAge = reader.Int64(5),
+                HttpStatus = (int)reader.Int64(6),
                 FailureReason = Text(reader, 7),
                 Count = reader.GetInt64(8),
                 FirstSeen = Instant(reader.GetInt64(9)),
@@ -516,26 +517,28 @@ public sealed class ReportingQueries(string connectionString)
         FailureRate = sessions == 0 ? 0 : (double)failures / sessions,
     };
 
-    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
-    {
-        var connection = new SqliteConnection(connectionString);
-        await connection.OpenAsync(cancellationToken);
-        return connection;
-    }
+    private Task<DbConnection> OpenAsync(CancellationToken cancellationToken) => store.OpenReaderAsync(cancellationToken);
 
-    private static SqliteCommand Scalar(SqliteConnection connection, string sql, params (string Name, object? Value)[] parameters)
+    private static DbCommand Scalar(DbConnection connection, string sql, params (string Name, object? Value)[] parameters)
     {
         var command = connection.CreateCommand();
         command.CommandText = sql;
         foreach (var (name, value) in parameters)
         {
-            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+            // Only the parameters the statement names: PostgreSQL refuses a value for a parameter it does not see.
+            if (sql.Contains(name, StringComparison.Ordinal))
+            {
+                var parameter = command.CreateParameter();
+                parameter.ParameterName = name;
+                parameter.Value = value ?? DBNull.Value;
+                command.Parameters.Add(parameter);
+            }
         }
 
         return command;
     }
 
-    private static string Text(SqliteDataReader reader, int column) => reader.IsDBNull(column) ? string.Empty : reader.GetString(column);
+    private static string Text(DbDataReader reader, int column) => reader.IsDBNull(column) ? string.Empty : reader.GetString(column);
 
     private static string[] Strings(string json) => JsonSerializer.Deserialize<string[]>(json) ?? [];
 

@@ -13,7 +13,7 @@ namespace MtaStsReporting.Daemon.Relay;
 /// The relay API. Translates messages to domain outcomes (<see cref="RelayRequestReader"/>),
 /// hands them to the store, and turns outcomes into status codes: nothing else.
 /// </summary>
-public sealed class RelayOutcomesService(RelayRequestReader reader, RelayOutcomeStore store, IOptions<RelayOptions> options, Observability.DaemonMetrics metrics, ILogger<RelayOutcomesService> logger)
+public sealed class RelayOutcomesService(RelayRequestReader reader, RelayOutcomeWriter store, IOptions<RelayOptions> options, Observability.DaemonMetrics metrics, ILogger<RelayOutcomesService> logger)
     : RelayOutcomes.RelayOutcomesBase
 {
     /// <inheritdoc />
@@ -87,7 +87,7 @@ public sealed class RelayOutcomesService(RelayRequestReader reader, RelayOutcome
         BatchCommitResult result;
         try
         {
-            result = await store.CommitAsync(batchId, delta, cancellationToken);
+            result = await store.CommitAsync(new PendingBatch(batchId, delta), cancellationToken);
         }
         catch (StoreUnavailableException ex)
         {

@@ -19,15 +19,6 @@ using PolicyFetchFailure = MtaStsReporting.Domain.RelayOutcomes.PolicyFetchFailu
 
 namespace MtaStsReporting.Daemon.Relay;
 
-/// <summary>A field of a request that breaks a rule: the path to it and what is wrong.</summary>
-/// <param name="Field">Path in proto field names, with the item's index: <c>session_outcomes[3].failure.receiving_ip</c>.</param>
-/// <param name="Message">What is wrong, in plain words.</param>
-public sealed record FieldError(string Field, string Message)
-{
-    /// <inheritdoc />
-    public override string ToString() => $"{Field}: {Message}";
-}
-
 /// <summary>
 /// Turns relay API messages into domain outcomes, enforcing every rule and limit. The first
 /// broken rule is returned as a value; the caller then stores nothing of the batch.

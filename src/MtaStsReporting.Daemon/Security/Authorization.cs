@@ -3,6 +3,7 @@ using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Microsoft.AspNetCore.Http;
 using MtaStsReporting.Daemon.Hosting;
+using MtaStsReporting.Domain.Access;
 using MtaStsReporting.Persistence.Security;
 
 namespace MtaStsReporting.Daemon.Security;

@@ -3,6 +3,7 @@ using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using MtaStsReporting.Daemon.Hosting;
+using MtaStsReporting.Domain.Access;
 using MtaStsReporting.Persistence.Security;
 
 namespace MtaStsReporting.Daemon.Security;

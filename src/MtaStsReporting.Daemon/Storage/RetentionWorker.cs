@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using MtaStsReporting.Persistence.Retention;
+using MtaStsReporting.Persistence.Store;
 
 namespace MtaStsReporting.Daemon.Storage;
 
@@ -31,16 +32,25 @@ public sealed class RetentionOptions
     public int StepRows { get; set; } = 2000;
 }
 
-/// <summary>Runs the retention sweep in the background, a step at a time, yielding to ingestion between steps.</summary>
-public sealed class RetentionWorker(IOptions<RetentionOptions> options, RelayOutcomeStore store, TimeProvider time, ILogger<RetentionWorker> logger) : BackgroundService
+/// <summary>
+/// Runs the retention sweep in the background, a step at a time, yielding to ingestion between
+/// steps; with several instances on one database, only the holder of the <c>retention</c> lease sweeps.
+/// </summary>
+public sealed class RetentionWorker(IOptions<RetentionOptions> options, ReportingStore store, LeaseKeeper leases, TimeProvider time, ILogger<RetentionWorker> logger) : BackgroundService
 {
+    /// <summary>The lease that makes one instance the sweeper.</summary>
+    public const string Lease = "retention";
+
+    /// <summary>Sweeps run by this instance since it started.</summary>
+    public int Sweeps { get; private set; }
+
     /// <summary>One sweep now (the worker's loop and tests call it).</summary>
     public async Task<SweepResult> SweepOnceAsync(CancellationToken cancellationToken)
     {
         var o = options.Value;
-        var sweeper = new RetentionSweeper(store.ConnectionString, o.StepRows);
-        var result = await sweeper.SweepAsync(new RetentionPeriods(o.RelayOutcomeDays, o.ReportDays, o.RejectionDays, o.BatchIdDays), time.GetUtcNow(),
+        var result = await store.Retention.SweepAsync(new RetentionPeriods(o.RelayOutcomeDays, o.ReportDays, o.RejectionDays, o.BatchIdDays), time.GetUtcNow(), o.StepRows,
             () => Task.Delay(TimeSpan.FromMilliseconds(20), time, cancellationToken), cancellationToken);
+        Sweeps++;
         if (result.Deleted.Values.Any(v => v > 0))
         {
             RetentionLog.Swept(logger, string.Join(", ", result.Deleted.Where(d => d.Value > 0).Select(d => $"{d.Key}={d.Value}")));
@@ -57,14 +67,18 @@ public sealed class RetentionWorker(IOptions<RetentionOptions> options, RelayOut
         {
             try
             {
+                var held = await leases.HoldAsync(Lease, stoppingToken);
                 await Task.Delay(options.Value.Interval, time, stoppingToken);
-                await SweepOnceAsync(stoppingToken);
+                if (!held.IsCancellationRequested)
+                {
+                    await SweepOnceAsync(stoppingToken);
+                }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
                 break;
             }
-            catch (Microsoft.Data.Sqlite.SqliteException ex)
+            catch (Persistence.StoreUnavailableException ex)
             {
                 RetentionLog.Failed(logger, ex); // a busy or full disk: try again next interval
             }

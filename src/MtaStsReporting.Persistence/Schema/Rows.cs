@@ -232,3 +232,19 @@ public sealed class ApiKeyRow
     /// <summary>When it was revoked.</summary>
     public DateTimeOffset? RevokedAt { get; set; }
 }
+
+/// <summary>
+/// A job that one instance at a time must run (a mailbox, the retention sweep, the outbound
+/// reports): held by one instance until it expires, renewed by its holder.
+/// </summary>
+public sealed class LeaseRow
+{
+    /// <summary>The job: <c>retention</c>, <c>mailbox:…</c>.</summary>
+    public required string Name { get; set; }
+
+    /// <summary>The instance holding it (host, process and start).</summary>
+    public required string Holder { get; set; }
+
+    /// <summary>When it is free again unless renewed.</summary>
+    public DateTimeOffset ExpiresAt { get; set; }
+}

@@ -1,22 +1,10 @@
 using System.Security.Cryptography;
 using System.Text;
-using Microsoft.EntityFrameworkCore;
+using MtaStsReporting.Domain.Access;
 using MtaStsReporting.Persistence.Schema;
+using MtaStsReporting.Persistence.Store;
 
 namespace MtaStsReporting.Persistence.Security;
-
-/// <summary>Who may do what: relays write outcomes, readers query, admins do everything.</summary>
-public enum Role
-{
-    /// <summary>Writes relay outcomes only.</summary>
-    Relay = 1,
-
-    /// <summary>Reads: queries and readiness.</summary>
-    Reader = 2,
-
-    /// <summary>Everything, including imports and key management.</summary>
-    Admin = 3,
-}
 
 /// <summary>A key as listed (never with its secret).</summary>
 public sealed record ApiKeyInfo(string Id, string Name, Role Role, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt);
@@ -26,7 +14,7 @@ public sealed record ApiKeyInfo(string Id, string Name, Role Role, DateTimeOffse
 /// the SHA-256 of the secret, so a copy of the database does not give anyone a key. The secret is
 /// 256 random bits, so a plain hash (no slow KDF) is enough.
 /// </summary>
-public sealed class ApiKeyStore(string connectionString, TimeProvider time)
+public sealed class ApiKeyStore(ReportingStore store)
 {
     private const string Prefix = "msr_";
 
@@ -35,34 +23,32 @@ public sealed class ApiKeyStore(string connectionString, TimeProvider time)
     {
         var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
         var secret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-        var row = new ApiKeyRow { Id = id, Name = name, Role = (int)role, SecretHash = Hash(secret), CreatedAt = time.GetUtcNow() };
-        await using var db = Open();
-        db.ApiKeys.Add(row);
-        await db.SaveChangesAsync(cancellationToken);
-        return (Info(row), $"{Prefix}{id}_{secret}");
+        var created = await store.WriteAsync(new WriteUnit<DateTimeOffset>(s =>
+        {
+            s.Execute(ApiKeysTable.Insert, id, name, (int)role, Hash(secret), s.Now.ToUnixTimeMilliseconds());
+            return DateTimeOffset.FromUnixTimeMilliseconds(s.Now.ToUnixTimeMilliseconds());
+        }), cancellationToken);
+        return (new ApiKeyInfo(id, name, role, created, null), $"{Prefix}{id}_{secret}");
     }
 
-    /// <summary>Every key, revoked ones included.</summary>
+    /// <summary>Every key, revoked ones included, oldest first.</summary>
     public async Task<List<ApiKeyInfo>> ListAsync(CancellationToken cancellationToken)
     {
-        await using var db = Open();
-        return (await db.ApiKeys.AsNoTracking().ToListAsync(cancellationToken)).OrderBy(k => k.CreatedAt).Select(Info).ToList();
-    }
-
-    /// <summary>Revokes a key; false when there is no such key.</summary>
-    public async Task<bool> RevokeAsync(string id, CancellationToken cancellationToken)
-    {
-        await using var db = Open();
-        var row = await db.ApiKeys.SingleOrDefaultAsync(k => k.Id == id, cancellationToken);
-        if (row is null)
+        var keys = new List<ApiKeyInfo>();
+        await using var connection = await store.OpenReaderAsync(cancellationToken);
+        await using var command = Statement.Query(connection, $"SELECT {ApiKeysTable.Columns} FROM api_keys ORDER BY created_at, id");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
         {
-            return false;
+            keys.Add(Read(reader).Info);
         }
 
-        row.RevokedAt ??= time.GetUtcNow();
-        await db.SaveChangesAsync(cancellationToken);
-        return true;
+        return keys;
     }
+
+    /// <summary>Revokes a key; false when there is no such key. Revoking twice keeps the first time.</summary>
+    public Task<bool> RevokeAsync(string id, CancellationToken cancellationToken) =>
+        store.WriteAsync(new WriteUnit<bool>(s => s.Execute(ApiKeysTable.Revoke, s.Now.ToUnixTimeMilliseconds(), id) == 1), cancellationToken);
 
     /// <summary>The role a presented key grants, or null for an unknown, malformed or revoked key.</summary>
     public async Task<ApiKeyInfo?> AuthenticateAsync(string presented, CancellationToken cancellationToken)
@@ -78,20 +64,27 @@ public sealed class ApiKeyStore(string connectionString, TimeProvider time)
             return null;
         }
 
-        await using var db = Open();
-        var row = await db.ApiKeys.AsNoTracking().SingleOrDefaultAsync(k => k.Id == parts[0], cancellationToken);
-        if (row is null || row.RevokedAt is not null)
+        await using var connection = await store.OpenReaderAsync(cancellationToken);
+        await using var command = Statement.Query(connection, $"SELECT {ApiKeysTable.Columns} FROM api_keys WHERE id = @id", parts[0]);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return null;
+        }
+
+        var (info, secretHash) = Read(reader);
+        if (info.RevokedAt is not null)
         {
             return null;
         }
 
         // Constant-time comparison: the hash of a guess must not leak how close it came.
-        return CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(row.SecretHash), Encoding.ASCII.GetBytes(Hash(parts[1]))) ? Info(row) : null;
+        return CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(secretHash), Encoding.ASCII.GetBytes(Hash(parts[1]))) ? info : null;
     }
 
-    private ReportingDbContext Open() => new(SqliteDatabase.ContextOptions(connectionString));
+    private static (ApiKeyInfo Info, string SecretHash) Read(System.Data.Common.DbDataReader reader) =>
+        (new ApiKeyInfo(reader.GetString(0), reader.GetString(1), (Role)reader.Int64(2), DateTimeOffset.FromUnixTimeMilliseconds(reader.Int64(4)),
+            reader.IsDBNull(5) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.Int64(5))), reader.GetString(3));
 
     private static string Hash(string secret) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
-
-    private static ApiKeyInfo Info(ApiKeyRow row) => new(row.Id, row.Name, (Role)row.Role, row.CreatedAt, row.RevokedAt);
 }

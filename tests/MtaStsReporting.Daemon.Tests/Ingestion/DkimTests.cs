@@ -1,3 +1,4 @@
+using MtaStsReporting.Domain.TlsRpt;
 using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,3 +1,4 @@
+using MtaStsReporting.Domain.TlsRpt;
 using Grpc.Health.V1;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;

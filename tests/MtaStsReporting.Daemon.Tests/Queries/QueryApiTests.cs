@@ -62,7 +62,7 @@ public sealed class QueryApiTests : IAsyncLifetime
         // The same day from two reporters: one imported by an admin (verified), one mailed without a DKIM signature.
         var ingestor = _daemon.Services.GetRequiredService<MtaStsReporting.Daemon.Ingestion.ReportIngestor>();
         var mail = TestReports.ReportMail("unsigned-1", "verify.example", "Unsigned Reporter", successes: 7);
-        await ingestor.IngestAsync([new MtaStsReporting.Daemon.Ingestion.InboundItem(new Persistence.Reports.ReportSource("imap", "test/INBOX", null), mail, MtaStsReporting.Daemon.Ingestion.InboundKind.Mail)], CancellationToken.None);
+        await ingestor.IngestAsync([new MtaStsReporting.Daemon.Ingestion.InboundItem(new Domain.TlsRpt.ReportSource("imap", "test/INBOX", null), mail, MtaStsReporting.Daemon.Ingestion.InboundKind.Mail)], CancellationToken.None);
         await new ReportImport.ReportImportClient(_daemon.Channel).ImportReportAsync(new ImportReportRequest
         {
             Content = ByteString.CopyFrom(TestReports.Report("admin-1", "verify.example", "Imported Reporter", successes: 5)),

@@ -108,7 +108,7 @@ public sealed class RelayApiTests : IAsyncLifetime
         Assert.Equal(calls, (await _daemon.Store.BatchesAsync()).Count);
 
         // Shared: 800 calls in flight together cannot have needed a transaction each.
-        var store = _daemon.Services.GetRequiredService<MtaStsReporting.Daemon.Storage.RelayOutcomeStore>();
+        var store = _daemon.Services.GetRequiredService<MtaStsReporting.Persistence.Store.ReportingStore>().Health;
         Assert.True(store.LargestGroup > 1, $"largest group {store.LargestGroup}");
         Assert.True(store.GroupCommits < 2 * calls, $"{store.GroupCommits} group commits for {2 * calls} calls");
     }

@@ -1,3 +1,4 @@
+using MtaStsReporting.Domain.Access;
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
 using ServiceDescriptor = Google.Protobuf.Reflection.ServiceDescriptor;

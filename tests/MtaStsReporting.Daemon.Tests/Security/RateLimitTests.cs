@@ -1,3 +1,4 @@
+using MtaStsReporting.Domain.Access;
 using Grpc.Core;
 using Grpc.Health.V1;
 using Microsoft.Extensions.DependencyInjection;

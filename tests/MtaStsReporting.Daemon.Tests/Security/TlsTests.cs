@@ -1,3 +1,4 @@
+using MtaStsReporting.Domain.Access;
 using Microsoft.Extensions.Logging;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;

@@ -1,14 +1,21 @@
 using Microsoft.EntityFrameworkCore;
 using MtaStsReporting.Persistence;
 using MtaStsReporting.Persistence.Schema;
+using MtaStsReporting.Persistence.Store;
 
 namespace MtaStsReporting.Daemon.Tests.Support;
 
 /// <summary>Reads the database file the way a later query would, to check what was stored.</summary>
-public sealed class StoreReader(string databasePath)
+public sealed class StoreReader(StoreSettings settings)
 {
-    public ReportingDbContext Open() =>
-        new(SqliteDatabase.ContextOptions(SqliteDatabase.ConnectionString(databasePath)));
+    private ReportingStore? _store;
+
+    public StoreReader(string databasePath)
+        : this(StoreSettings.SqliteFile(databasePath))
+    {
+    }
+
+    public ReportingDbContext Open() => (_store ??= new ReportingStore(settings, TimeProvider.System)).CreateContext();
 
     public async Task<List<DailyPolicyCountRow>> CountsAsync(string? domain = null)
     {

@@ -10,6 +10,7 @@ public sealed class MailboxHealthCheck(string mailbox, MailboxStatusBoard board)
         Task.FromResult(board.Get(mailbox) switch
         {
             { Connected: true } => HealthCheckResult.Healthy($"{mailbox}: connected"),
+            { Error: null } => HealthCheckResult.Healthy($"{mailbox}: standby, read by another instance"),
             { } state => new HealthCheckResult(context.Registration.FailureStatus, $"{mailbox}: {state.Error}"),
             null => new HealthCheckResult(context.Registration.FailureStatus, $"{mailbox}: not started"),
         });

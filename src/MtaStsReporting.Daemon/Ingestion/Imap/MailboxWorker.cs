@@ -1,3 +1,4 @@
+using MtaStsReporting.Domain.TlsRpt;
 using MailKit;
 using MailKit.Net.Imap;
 using MailKit.Search;
@@ -12,9 +13,12 @@ namespace MtaStsReporting.Daemon.Ingestion.Imap;
 /// by polling where the server has no IDLE). A message moves to the processed folder only after
 /// its report is committed, and mail that is not a valid report moves to the invalid folder;
 /// nothing is ever deleted. If the daemon dies between commit and move, the message is read
-/// again on restart, found to be a duplicate, and moved: nothing is counted twice.
+/// again on restart, found to be a duplicate, and moved: nothing is counted twice. With several
+/// instances on one database, only the holder of the mailbox's lease reads it; another takes
+/// over when that instance dies.
 /// </summary>
-public sealed class MailboxWorker(MailboxOptions mailbox, ReportIngestor ingestor, MailboxStatusBoard board, TimeProvider time, Observability.DaemonMetrics metrics, ILogger<MailboxWorker> logger)
+public sealed class MailboxWorker(MailboxOptions mailbox, ReportIngestor ingestor, MailboxStatusBoard board, Storage.LeaseKeeper leases, TimeProvider time,
+    Observability.DaemonMetrics metrics, ILogger<MailboxWorker> logger)
     : BackgroundService
 {
     // Messages are committed in groups of this many: one durable commit for a burst of mail.
@@ -31,20 +35,36 @@ public sealed class MailboxWorker(MailboxOptions mailbox, ReportIngestor ingesto
         board.Set(mailbox.DisplayName, connected: false, error: "not connected yet");
         while (!stoppingToken.IsCancellationRequested)
         {
+            CancellationToken held;
+            try
+            {
+                held = await leases.HoldAsync(Lease, stoppingToken, () => board.Set(mailbox.DisplayName, connected: false, error: null));
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+
+            using var session = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, held);
             try
             {
                 using var client = new ImapClient();
-                await ConnectAsync(client, trust, stoppingToken);
+                await ConnectAsync(client, trust, session.Token);
                 board.Set(mailbox.DisplayName, connected: true, error: null);
                 MailboxLog.Connected(logger, mailbox.DisplayName, mailbox.Folder, client.Capabilities.HasFlag(ImapCapabilities.Idle));
                 // The backoff starts again only once a session has done its work (folders
                 // opened, mail read): a server that accepts the login and then refuses
                 // everything must not be asked again every second.
-                await RunSessionAsync(client, () => delay = FirstDelay, stoppingToken);
+                await RunSessionAsync(client, () => delay = FirstDelay, session.Token);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
                 break;
+            }
+            catch (OperationCanceledException) when (held.IsCancellationRequested)
+            {
+                // Another instance reads the mailbox now; this one waits for the lease again.
+                continue;
             }
             catch (Exception ex)
             {
@@ -77,6 +97,9 @@ public sealed class MailboxWorker(MailboxOptions mailbox, ReportIngestor ingesto
     }
 
     private static readonly TimeSpan FirstDelay = TimeSpan.FromSeconds(1);
+
+    /// <summary>The lease that makes one instance the reader of this mailbox.</summary>
+    public string Lease => "mailbox:" + mailbox.DisplayName;
 
     // UIDs of mail that is not a TLS report and was left in the folder, within one UIDVALIDITY.
     private readonly HashSet<uint> _left = [];
@@ -278,7 +301,7 @@ public sealed class MailboxStatusBoard
 {
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (bool Connected, string? Error)> _states = new();
 
-    /// <summary>Records a mailbox's state.</summary>
+    /// <summary>Records a mailbox's state: not connected without an error is a standby (another instance reads it).</summary>
     public void Set(string mailbox, bool connected, string? error) => _states[mailbox] = (connected, error);
 
     /// <summary>The state of a mailbox, if it has reported one.</summary>

@@ -1,0 +1,68 @@
+using System.Data.Common;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace MtaStsReporting.Persistence.Store;
+
+/// <summary>
+/// PostgreSQL through Npgsql: one pooled data source per store. Several daemon instances may
+/// share the database; the database alone coordinates them (unique keys, row locks, leases).
+/// </summary>
+public sealed class PostgreSqlDialect : StoreDialect
+{
+    /// <summary>The assembly of the PostgreSQL migrations (<c>migrations/MtaStsReporting.Migrations.PostgreSql</c>).</summary>
+    public const string MigrationsAssembly = "MtaStsReporting.Migrations.PostgreSql";
+
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly string _connectionString;
+
+    /// <summary>A dialect for an Npgsql connection string.</summary>
+    public PostgreSqlDialect(StoreSettings settings)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(settings.ConnectionString);
+        if (string.IsNullOrEmpty(builder.ApplicationName))
+        {
+            builder.ApplicationName = "mtasts-reporting";
+        }
+
+        _connectionString = builder.ConnectionString;
+        _dataSource = NpgsqlDataSource.Create(_connectionString);
+        Location = $"postgresql://{builder.Host}:{builder.Port}/{builder.Database}";
+    }
+
+    /// <inheritdoc />
+    public override StoreProvider Provider => StoreProvider.PostgreSql;
+
+    /// <inheritdoc />
+    public override string Location { get; }
+
+    /// <inheritdoc />
+    public override bool SharedWriters => true;
+
+    /// <inheritdoc />
+    public override DbContextOptionsBuilder Configure(DbContextOptionsBuilder builder) =>
+        builder.UseNpgsql(_dataSource, o => o.MigrationsAssembly(MigrationsAssembly));
+
+    /// <inheritdoc />
+    public override Task PrepareAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <inheritdoc />
+    public override async Task<DbConnection> OpenAsync(bool writer, CancellationToken cancellationToken) =>
+        await _dataSource.OpenConnectionAsync(cancellationToken);
+
+    /// <inheritdoc />
+    public override bool IsTransient(Exception exception) => exception switch
+    {
+        // Two instances' transactions met on the same rows: the loser is rolled back whole.
+        PostgresException { SqlState: PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure } => true,
+        NpgsqlException n => n.IsTransient,
+        _ => false,
+    };
+
+    /// <inheritdoc />
+    public override string BoundedDelete(string table, string condition) =>
+        $"DELETE FROM {table} WHERE ctid IN (SELECT ctid FROM {table} WHERE {condition} LIMIT @n)";
+
+    /// <inheritdoc />
+    public override ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+}

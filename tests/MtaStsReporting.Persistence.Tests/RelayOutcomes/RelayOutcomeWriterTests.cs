@@ -1,0 +1,67 @@
+using Microsoft.EntityFrameworkCore;
+using MtaStsReporting.Persistence.RelayOutcomes;
+using MtaStsReporting.Persistence.Store;
+using MtaStsReporting.Persistence.Tests.Support;
+
+namespace MtaStsReporting.Persistence.Tests.RelayOutcomes;
+
+/// <summary>Relay batches add up exactly, once per id, from one writer or several instances.</summary>
+public sealed class RelayOutcomeWriterTests
+{
+    private static readonly DateTimeOffset Now = TestStore.DefaultNow;
+
+    [Theory]
+    [MemberData(nameof(TestStore.Engines), MemberType = typeof(TestStore))]
+    public async Task Batches_add_to_the_day_and_a_batch_id_seen_before_adds_nothing(StoreProvider engine)
+    {
+        await using var t = await TestStore.OpenAsync(engine);
+
+        Assert.Equal(BatchCommitResult.Committed, await t.Store.Relay.CommitAsync(new PendingBatch("a", Rows.Delta("example.com", Now, 10, 2)), CancellationToken.None));
+        Assert.Equal(BatchCommitResult.Committed, await t.Store.Relay.CommitAsync(new PendingBatch("b", Rows.Delta("example.com", Now.AddHours(3), 5, 1)), CancellationToken.None));
+        Assert.Equal(BatchCommitResult.Duplicate, await t.Store.Relay.CommitAsync(new PendingBatch("a", Rows.Delta("example.com", Now, 1000)), CancellationToken.None));
+        // The next UTC day is a row of its own.
+        await t.Store.Relay.CommitAsync(new PendingBatch("c", Rows.Delta("example.com", new DateTimeOffset(2026, 11, 30, 0, 0, 0, TimeSpan.Zero), 7)), CancellationToken.None);
+
+        var rows = (await Rows.CountsAsync(t.Store)).OrderBy(r => r.Day).ToList();
+        Assert.Equal([(new DateOnly(2026, 11, 29), 15L, 3L), (new DateOnly(2026, 11, 30), 7L, 0L)], rows.Select(r => (r.Day, r.SuccessCount, r.FailureCount)));
+        await using var db = t.Store.CreateContext();
+        var detail = Assert.Single(await db.DailyFailureDetails.AsNoTracking().ToListAsync());
+        Assert.Equal(("certificate-expired", "192.0.2.1", "mx.example.com", "198.51.100.7", 3L),
+            (detail.ResultType, detail.SendingMtaIp, detail.ReceivingMxHostname, detail.ReceivingIp, detail.FailedSessionCount));
+        Assert.Equal(3, await db.RelayBatches.CountAsync());
+        Assert.Equal("testing", Assert.Single(await db.Policies.AsNoTracking().ToListAsync()).Mode);
+    }
+
+    [Theory]
+    [MemberData(nameof(TestStore.Engines), MemberType = typeof(TestStore))]
+    public async Task Three_instances_writing_the_same_counters_with_retried_ids_add_up_exactly(StoreProvider engine)
+    {
+        await using var t = await TestStore.OpenAsync(engine);
+        await using var second = await t.OpenAnotherAsync();
+        await using var third = await t.OpenAnotherAsync();
+        ReportingStore[] instances = [t.Store, second, third];
+        const int Batches = 300;
+        string[] domains = ["a.example", "b.example", "c.example", "d.example"];
+
+        // Every batch touches every domain's rows, in an order that differs per batch; each is
+        // sent to one instance and retried on another, as a relay behind a load balancer does.
+        var calls = Enumerable.Range(0, Batches).SelectMany(i =>
+        {
+            var delta = new Domain.RelayOutcomes.DailyOutcomeDelta();
+            foreach (var d in domains.Skip(i % 4).Concat(domains.Take(i % 4)))
+            {
+                delta.Merge(Rows.Delta(d, Now, 1, 1));
+            }
+
+            return new[] { instances[i % 3].Relay.CommitAsync(new PendingBatch($"batch-{i}", delta), CancellationToken.None),
+                instances[(i + 1) % 3].Relay.CommitAsync(new PendingBatch($"batch-{i}", delta), CancellationToken.None) };
+        }).ToList();
+        var results = await Task.WhenAll(calls);
+
+        Assert.Equal(Batches, results.Count(r => r == BatchCommitResult.Committed));
+        Assert.Equal(Batches, results.Count(r => r == BatchCommitResult.Duplicate));
+        var rows = await Rows.CountsAsync(t.Store);
+        Assert.Equal(domains, rows.Select(r => r.PolicyDomain).Order());
+        Assert.All(rows, r => Assert.Equal((Batches, Batches), (r.SuccessCount, r.FailureCount)));
+    }
+}

@@ -1,0 +1,59 @@
+using Microsoft.EntityFrameworkCore;
+using MtaStsReporting.Persistence.RelayOutcomes;
+using MtaStsReporting.Persistence.Retention;
+using MtaStsReporting.Persistence.Store;
+using MtaStsReporting.Persistence.Tests.Support;
+
+namespace MtaStsReporting.Persistence.Tests.Retention;
+
+/// <summary>Retention: what is older than its period goes, in steps; the last day kept stays.</summary>
+public sealed class RetentionSweeperTests
+{
+    private static readonly DateTimeOffset Now = TestStore.DefaultNow;
+
+    [Theory]
+    [MemberData(nameof(TestStore.Engines), MemberType = typeof(TestStore))]
+    public async Task Days_before_the_period_are_deleted_in_steps_and_the_first_day_of_the_period_is_kept(StoreProvider engine)
+    {
+        await using var t = await TestStore.OpenAsync(engine);
+        // Ten days of outcomes (one row each) ending today, and one report per day.
+        for (var d = 0; d < 10; d++)
+        {
+            var at = Now.AddDays(-d);
+            await t.Store.Relay.CommitAsync(new PendingBatch($"day-{d}", Rows.Delta("example.com", at, 1)), CancellationToken.None);
+            await t.Store.Reports.SaveAsync([Rows.Report("R", $"r-{d}", new DateTimeOffset(at.Date, TimeSpan.Zero), "example.com", 1, 1)], [], CancellationToken.None);
+        }
+
+        var pauses = 0;
+        // Kept: today and the 4 days before (day < today - 4 goes): 5 rows of each kind deleted.
+        var result = await t.Store.Retention.SweepAsync(new RetentionPeriods(4, 4, 90, 35), Now, stepRows: 2, () => { pauses++; return Task.CompletedTask; }, CancellationToken.None);
+
+        Assert.Equal(5, result.Deleted["daily_policy_counts"]);
+        Assert.Equal(5, result.Deleted["tlsrpt_reports"]);
+        Assert.Equal(5, result.Deleted["inbound_daily_counts"]);
+        Assert.Equal(0, result.Deleted["relay_batches"]);
+        var days = (await Rows.CountsAsync(t.Store)).Select(r => r.Day).Order().ToList();
+        Assert.Equal(Enumerable.Range(0, 5).Select(d => DateOnly.FromDateTime(Now.AddDays(-4 + d).UtcDateTime)), days);
+        await using var db = t.Store.CreateContext();
+        Assert.Equal(5, await db.TlsReportPolicies.CountAsync());
+        Assert.Equal(5, await db.TlsReportFailures.CountAsync());
+        // Steps of 2 rows: 5 rows take 3 steps (2, 2, 1), with a pause after each full step, for
+        // each of daily_policy_counts, policy_fetch_days (none), the inbound counts and failures and the reports.
+        Assert.Equal(2 + 2 + 2 + 2, pauses);
+    }
+
+    [Theory]
+    [MemberData(nameof(TestStore.Engines), MemberType = typeof(TestStore))]
+    public async Task Batch_ids_are_forgotten_after_their_period_and_a_retry_then_counts_again(StoreProvider engine)
+    {
+        await using var t = await TestStore.OpenAsync(engine);
+        await t.Store.Relay.CommitAsync(new PendingBatch("old", Rows.Delta("example.com", Now, 1)), CancellationToken.None);
+
+        t.Clock.Now = Now.AddDays(35);
+        var kept = await t.Store.Retention.SweepAsync(new RetentionPeriods(400, 400, 90, 35), t.Clock.Now, 100, () => Task.CompletedTask, CancellationToken.None);
+        Assert.Equal(0, kept.Deleted["relay_batches"]);
+
+        var gone = await t.Store.Retention.SweepAsync(new RetentionPeriods(400, 400, 90, 35), t.Clock.Now.AddMilliseconds(1), 100, () => Task.CompletedTask, CancellationToken.None);
+        Assert.Equal(1, gone.Deleted["relay_batches"]);
+    }
+}

@@ -1,0 +1,81 @@
+using MtaStsReporting.Persistence.Store;
+using MtaStsReporting.Tests.Shared;
+
+namespace MtaStsReporting.Persistence.Tests.Support;
+
+/// <summary>
+/// A migrated, open store on a fresh database of the engine asked for: an SQLite file in a
+/// temporary folder, or a new database on the shared PostgreSQL cluster.
+/// </summary>
+public sealed class TestStore : IAsyncDisposable
+{
+    /// <summary>The engines every store test runs on.</summary>
+    public static TheoryData<StoreProvider> Engines => [StoreProvider.Sqlite, StoreProvider.PostgreSql];
+
+    private readonly string? _directory;
+
+    private TestStore(StoreSettings settings, string? directory, ManualClock clock)
+    {
+        Settings = settings;
+        _directory = directory;
+        Clock = clock;
+        Store = new ReportingStore(settings, clock);
+    }
+
+    /// <summary>Where the database is; another store (a second instance) may open the same.</summary>
+    public StoreSettings Settings { get; }
+
+    /// <summary>The store's clock, set by the test.</summary>
+    public ManualClock Clock { get; }
+
+    /// <summary>The open store.</summary>
+    public ReportingStore Store { get; }
+
+    public static readonly DateTimeOffset DefaultNow = new(2026, 11, 29, 12, 0, 0, TimeSpan.Zero);
+
+    public static async Task<TestStore> OpenAsync(StoreProvider provider)
+    {
+        TestStore store;
+        if (provider == StoreProvider.Sqlite)
+        {
+            var directory = Path.Combine(Path.GetTempPath(), "mtasts-store-" + Guid.NewGuid().ToString("N"));
+            store = new TestStore(StoreSettings.SqliteFile(Path.Combine(directory, "store.db")), directory, new ManualClock(DefaultNow));
+        }
+        else
+        {
+            var server = await PostgresServer.GetAsync();
+            store = new TestStore(new StoreSettings(StoreProvider.PostgreSql, await server.CreateDatabaseAsync()), null, new ManualClock(DefaultNow));
+        }
+
+        await store.Store.MigrateAsync(CancellationToken.None);
+        store.Store.Open();
+        return store;
+    }
+
+    /// <summary>A second store on the same database, as another daemon instance would open it.</summary>
+    public async Task<ReportingStore> OpenAnotherAsync()
+    {
+        var other = new ReportingStore(Settings, Clock);
+        await other.MigrateAsync(CancellationToken.None);
+        other.Open();
+        return other;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Store.DisposeAsync();
+        if (_directory is not null)
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(_directory, recursive: true);
+        }
+    }
+}
+
+/// <summary>A clock the test sets.</summary>
+public sealed class ManualClock(DateTimeOffset now) : TimeProvider
+{
+    public DateTimeOffset Now { get; set; } = now;
+
+    public override DateTimeOffset GetUtcNow() => Now;
+}

@@ -61,6 +61,23 @@ public sealed class PostgresServer
     {
         var bin = BinDirectory ?? throw new InvalidOperationException(
             "PostgreSQL is not installed (/usr/lib/postgresql/*/bin/postgres); ./test.sh installs Debian's postgresql package.");
+        // Clusters of earlier runs whose server is gone (the test host may end before its exit
+        // handler has removed the folder) are removed first.
+        foreach (var stale in System.IO.Directory.GetDirectories(Path.GetTempPath(), "mtasts-pg-*"))
+        {
+            if (!File.Exists(Path.Combine(stale, "data", "postmaster.pid")))
+            {
+                try
+                {
+                    System.IO.Directory.Delete(stale, recursive: true);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    // Another user's, or in use: left alone.
+                }
+            }
+        }
+
         var directory = Path.Combine(Path.GetTempPath(), $"mtasts-pg-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
         System.IO.Directory.CreateDirectory(directory);
         var root = Environment.UserName == "root";

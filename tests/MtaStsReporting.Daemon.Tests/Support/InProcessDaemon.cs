@@ -2,12 +2,16 @@ using Microsoft.Extensions.Logging;
 using Grpc.Net.Client;
 using Microsoft.Extensions.DependencyInjection;
 using MtaStsReporting.Daemon.Hosting;
+using MtaStsReporting.Persistence.Store;
+using MtaStsReporting.Tests.Shared;
 
 namespace MtaStsReporting.Daemon.Tests.Support;
 
 /// <summary>
 /// The real daemon host, started in the test process on a free loopback port with its own
-/// database file: the gRPC surface, Kestrel and SQLite are all real.
+/// database: the gRPC surface, Kestrel and the database are all real. The database is an SQLite
+/// file, or with <c>MTASTS_TEST_STORE=PostgreSql</c> (the test command's second run of the
+/// store-facing suites) a new database on the tests' PostgreSQL cluster.
 /// </summary>
 public sealed class InProcessDaemon : IAsyncDisposable
 {
@@ -30,9 +34,18 @@ public sealed class InProcessDaemon : IAsyncDisposable
 
     public GrpcChannel Channel { get; private set; } = null!;
 
+    /// <summary>The engine the in-process daemons of this test run use.</summary>
+    public static StoreProvider Engine { get; } =
+        Enum.TryParse<StoreProvider>(Environment.GetEnvironmentVariable("MTASTS_TEST_STORE"), ignoreCase: true, out var engine) ? engine : StoreProvider.Sqlite;
+
     public string DatabasePath => Path.Combine(_directory.Path, "mtasts-reporting.db");
 
-    public StoreReader Store => new(DatabasePath);
+    /// <summary>The daemon's database, as a reader opens it.</summary>
+    public StoreSettings StoreSettings => _connectionString is null ? StoreSettings.SqliteFile(DatabasePath) : new StoreSettings(StoreProvider.PostgreSql, _connectionString);
+
+    public StoreReader Store => new(StoreSettings);
+
+    private string? _connectionString;
 
     public IServiceProvider Services => _daemon!.Services;
 
@@ -60,7 +73,15 @@ public sealed class InProcessDaemon : IAsyncDisposable
     private async Task StartCoreAsync(string[] extraArgs)
     {
         _extraArgs = extraArgs;
-        string[] args = ["--urls=http://127.0.0.1:0", "--HttpApi:Url=http://127.0.0.1:0", $"--Storage:DataDirectory={_directory.Path}", .. extraArgs];
+        if (Engine == StoreProvider.PostgreSql)
+        {
+            _connectionString ??= await (await PostgresServer.GetAsync()).CreateDatabaseAsync();
+        }
+
+        string[] store = _connectionString is null
+            ? [$"--Storage:DataDirectory={_directory.Path}"]
+            : ["--Storage:Provider=PostgreSql", $"--Storage:ConnectionString={_connectionString}"];
+        string[] args = ["--urls=http://127.0.0.1:0", "--HttpApi:Url=http://127.0.0.1:0", .. store, .. extraArgs];
         _daemon = await DaemonApp.StartAsync(args, services =>
         {
             services.AddSingleton<TimeProvider>(Clock);

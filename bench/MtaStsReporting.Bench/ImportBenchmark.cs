@@ -19,7 +19,7 @@ internal static class ImportBenchmark
             $"peak {PeakMemoryMb:N0} MB; imported {Imported}, invalid {Invalid}, not-a-report {NotAReport}";
     }
 
-    public static async Task<Figures> RunAsync(string daemonDll, int files)
+    public static async Task<Figures> RunAsync(string daemonDll, int files, string[] storeArgs)
     {
         var root = Directory.CreateTempSubdirectory("mtasts-import-bench-").FullName;
         try
@@ -29,7 +29,7 @@ internal static class ImportBenchmark
             Generate(input, files);
 
             var start = new ProcessStartInfo("dotnet") { WorkingDirectory = root, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (var a in new[] { daemonDll, "import", input })
+            foreach (var a in new[] { daemonDll, "import", input }.Concat(storeArgs))
             {
                 start.ArgumentList.Add(a);
             }

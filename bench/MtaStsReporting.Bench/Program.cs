@@ -11,7 +11,10 @@
 //   dotnet run -c Release --project bench/MtaStsReporting.Bench -- --scenarios limits [--seconds 10] [--rounds 3]
 //       (a polite relay's latency alone, then beside a greedy one far over Limits:CallsPerSecondPerCaller)
 //   dotnet run -c Release --project bench/MtaStsReporting.Bench -- --scenarios query [--domains 1000] [--days 400] [--rounds 3] [--out DIR]
-//       (query latency on a store loaded with the daemon's write code; --out keeps and reuses the store)
+//       (query latency on a store loaded with the daemon's write code; --out keeps and reuses the SQLite store)
+//   --store sqlite|postgresql  (every scenario but limits: the store measured; PostgreSQL is a cluster the bench
+//       starts from Debian's packages, default durability) and, for stream and unary, --instances N (daemons on one
+//       PostgreSQL database, the relay connections spread over them)
 //
 // Prints outcomes/s, calls/s, latency p50/p99 and the daemon's peak memory (VmHWM) for each
 // scenario and round, then the median over rounds.
@@ -26,7 +29,7 @@ using static MtaStsReporting.Bench.Stats;
 var settings = Settings.Parse(args);
 if (settings.Scenarios is ["query"])
 {
-    await MtaStsReporting.Bench.QueryBenchmark.RunAsync(Daemon.DaemonDll(), settings.Domains, settings.Days, settings.Rounds, settings.Output);
+    await MtaStsReporting.Bench.QueryBenchmark.RunAsync(Daemon.DaemonDll(), settings.Domains, settings.Days, settings.Rounds, settings.Output, settings.Store);
     return;
 }
 
@@ -49,7 +52,7 @@ if (settings.Scenarios is ["import"])
     var figures = new List<MtaStsReporting.Bench.ImportBenchmark.Figures>();
     for (var round = 1; round <= settings.Rounds; round++)
     {
-        var f = await MtaStsReporting.Bench.ImportBenchmark.RunAsync(Daemon.DaemonDll(), settings.Files);
+        var f = await MtaStsReporting.Bench.ImportBenchmark.RunAsync(Daemon.DaemonDll(), settings.Files, (await MtaStsReporting.Bench.BenchStore.FreshAsync(settings.Store)).Args);
         figures.Add(f);
         Console.WriteLine($"round {round} {f}");
     }
@@ -65,10 +68,18 @@ for (var round = 1; round <= settings.Rounds; round++)
 {
     foreach (var scenario in settings.Scenarios)
     {
-        // A fresh daemon and database per run, so that runs do not feed on each other's caches.
-        await using var daemon = await Daemon.StartAsync(settings.Url, null);
-        // Several relays, each with its own connection, as a fleet would be.
-        var channels = Enumerable.Range(0, settings.Relays).Select(_ => GrpcChannel.ForAddress(daemon.Url, new GrpcChannelOptions
+        // A fresh database and daemon(s) per run, so that runs do not feed on each other's caches.
+        var (storeArgs, _) = await MtaStsReporting.Bench.BenchStore.FreshAsync(settings.Store);
+        var daemons = new List<Daemon>();
+        for (var i = 0; i < settings.Instances; i++)
+        {
+            daemons.Add(await Daemon.StartAsync(settings.Url, null, storeArgs));
+        }
+
+        await using var stop = new AsyncDisposables(daemons);
+        // Several relays, each with its own connection, as a fleet would be; with several
+        // instances, the connections are spread over them as a load balancer would.
+        var channels = Enumerable.Range(0, settings.Relays).Select(i => GrpcChannel.ForAddress(daemons[i % daemons.Count].Url, new GrpcChannelOptions
         {
             HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true },
             MaxSendMessageSize = 16 * 1024 * 1024,
@@ -80,7 +91,7 @@ for (var round = 1; round <= settings.Rounds; round++)
         _ = scenario == "stream"
             ? await Scenarios.StreamAsync(clients, settings with { Seconds = settings.WarmupSeconds })
             : await Scenarios.UnaryAsync(clients, settings with { Seconds = settings.WarmupSeconds });
-        var daemonCpuBefore = daemon.CpuTime();
+        var daemonCpuBefore = daemons.Sum(d => d.CpuTime().TotalSeconds);
         var clientCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var result = scenario == "stream"
             ? await Scenarios.StreamAsync(clients, settings)
@@ -88,8 +99,8 @@ for (var round = 1; round <= settings.Rounds; round++)
         result = result with
         {
             Round = round,
-            PeakMemoryMb = daemon.PeakMemoryBytes() / 1024.0 / 1024.0,
-            DaemonCpuSeconds = (daemon.CpuTime() - daemonCpuBefore).TotalSeconds,
+            PeakMemoryMb = daemons.Max(d => d.PeakMemoryBytes()) / 1024.0 / 1024.0,
+            DaemonCpuSeconds = daemons.Sum(d => d.CpuTime().TotalSeconds) - daemonCpuBefore,
             ClientCpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - clientCpuBefore).TotalSeconds,
         };
         results.Add(result);
@@ -102,7 +113,8 @@ for (var round = 1; round <= settings.Rounds; round++)
 }
 
 Console.WriteLine();
-Console.WriteLine($"median of {settings.Rounds} rounds, each figure on its own ({Environment.ProcessorCount} cores, {settings.Seconds} s per run):");
+Console.WriteLine($"median of {settings.Rounds} rounds, each figure on its own ({Environment.ProcessorCount} cores, {settings.Seconds} s per run, " +
+    $"store {settings.Store}, {settings.Instances} instance(s); peak memory is the largest instance's):");
 foreach (var group in results.GroupBy(r => r.Scenario))
 {
     Console.WriteLine(
@@ -110,7 +122,8 @@ foreach (var group in results.GroupBy(r => r.Scenario))
         $"  p50 {Median(group.Select(r => r.P50Ms)),7:N2} ms  p99 {Median(group.Select(r => r.P99Ms)),7:N2} ms  daemon peak {Median(group.Select(r => r.PeakMemoryMb)),5:N0} MB");
 }
 
-internal sealed record Settings(int Seconds, int WarmupSeconds, int Relays, int Streams, int UnaryConcurrency, int UnaryBatch, int Rounds, string? Url, string[] Scenarios, int Files, string? Output, int Domains, int Days)
+internal sealed record Settings(int Seconds, int WarmupSeconds, int Relays, int Streams, int UnaryConcurrency, int UnaryBatch, int Rounds, string? Url, string[] Scenarios, int Files, string? Output, int Domains, int Days,
+    string Store, int Instances)
 {
     public static Settings Parse(string[] args)
     {
@@ -127,7 +140,8 @@ internal sealed record Settings(int Seconds, int WarmupSeconds, int Relays, int 
         }
 
         return new Settings(Get("--seconds", 10), Get("--warmup", 3), Get("--relays", 4), Get("--streams", 4), Get("--unary-concurrency", 64), Get("--unary-batch", 10), Get("--rounds", 3),
-            GetText("--url"), (GetText("--scenarios") ?? "stream,unary").Split(','), Get("--files", 4000), GetText("--out"), Get("--domains", 1000), Get("--days", 400));
+            GetText("--url"), (GetText("--scenarios") ?? "stream,unary").Split(','), Get("--files", 4000), GetText("--out"), Get("--domains", 1000), Get("--days", 400),
+            GetText("--store") ?? "sqlite", Get("--instances", 1));
     }
 }
 
@@ -276,6 +290,18 @@ internal static class Scenarios
 
             return outcome;
         }).ToArray();
+    }
+}
+
+/// <summary>Daemons stopped together at the end of a run.</summary>
+internal sealed class AsyncDisposables(IEnumerable<IAsyncDisposable> items) : IAsyncDisposable
+{
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var item in items)
+        {
+            await item.DisposeAsync();
+        }
     }
 }
 

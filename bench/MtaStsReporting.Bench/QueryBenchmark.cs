@@ -21,27 +21,28 @@ internal static class QueryBenchmark
     private static readonly string[] Reporters = ["Google Inc.", "Microsoft Corporation", "Mail.ru", "Yahoo Inc.", "Comcast"];
     private static readonly string[] ResultTypes = ["certificate-expired", "certificate-host-mismatch", "starttls-not-supported", "validation-failure", "sts-policy-fetch-error"];
 
-    public static async Task RunAsync(string daemonDll, int domains, int days, int rounds, string? keep)
+    public static async Task RunAsync(string daemonDll, int domains, int days, int rounds, string? keep, string storeKind)
     {
         var dataDir = keep ?? Directory.CreateTempSubdirectory("mtasts-query-bench-").FullName;
         Directory.CreateDirectory(dataDir);
         var dbPath = Path.Combine(dataDir, "mtasts-reporting.db");
         var end = DateOnly.FromDateTime(DateTime.UtcNow);
+        var (storeArgs, postgres) = await BenchStore.FreshAsync(storeKind);
         try
         {
-            if (!File.Exists(dbPath))
+            if (postgres is not null || !File.Exists(dbPath))
             {
                 var clock = Stopwatch.StartNew();
-                var (reports, outcomes) = await LoadAsync(dbPath, domains, days, end);
-                Console.WriteLine($"loaded {reports:N0} inbound reports and {outcomes:N0} outbound outcome rows for {domains} domains x {days} days in {clock.Elapsed.TotalSeconds:N0} s " +
-                    $"({new FileInfo(dbPath).Length / 1024 / 1024:N0} MB)");
+                var (reports, outcomes) = await LoadAsync(postgres ?? StoreSettings.SqliteFile(dbPath, SqliteDurability.Normal), domains, days, end);
+                Console.WriteLine($"loaded {reports:N0} inbound reports and {outcomes:N0} outbound outcome rows for {domains} domains x {days} days in {clock.Elapsed.TotalSeconds:N0} s" +
+                    (postgres is null ? $" ({new FileInfo(dbPath).Length / 1024 / 1024:N0} MB)" : " (PostgreSQL)"));
             }
             else
             {
                 Console.WriteLine($"reusing {dbPath} ({new FileInfo(dbPath).Length / 1024 / 1024:N0} MB)");
             }
 
-            await using var daemon = await Daemon.StartAsync(null, dataDir);
+            await using var daemon = await Daemon.StartAsync(null, dataDir, storeArgs);
             using var channel = GrpcChannel.ForAddress(daemon.Url);
             var query = new Query.QueryClient(channel);
             var random = new Random(8461);
@@ -107,9 +108,9 @@ internal static class QueryBenchmark
     /// domains × 400 days ≈ one million reports), each with 0–3 failure details; and outbound
     /// outcomes under one or two policies with a few failure details.
     /// </summary>
-    private static async Task<(long Reports, long Outcomes)> LoadAsync(string dbPath, int domains, int days, DateOnly end)
+    private static async Task<(long Reports, long Outcomes)> LoadAsync(StoreSettings settings, int domains, int days, DateOnly end)
     {
-        await using var reporting = new ReportingStore(StoreSettings.SqliteFile(dbPath, SqliteDurability.Normal), TimeProvider.System);
+        await using var reporting = new ReportingStore(settings, TimeProvider.System);
         await reporting.MigrateAsync(CancellationToken.None);
         reporting.Open();
         var store = reporting.Reports;

@@ -9,12 +9,13 @@ namespace MtaStsReporting.Tests.Shared;
 /// A throw-away PostgreSQL cluster from Debian's packages, on a free loopback port, started once
 /// per test assembly and removed when the test process exits. Each test gets a database of its
 /// own (<see cref="CreateDatabaseAsync"/>). As root (CI), the server runs as the postgres user,
-/// since PostgreSQL refuses to run as root. fsync is off: the tests kill processes, never the
-/// machine, and the page cache survives a process kill.
+/// since PostgreSQL refuses to run as root. The tests' cluster runs with fsync off: they kill
+/// processes, never the machine, and the page cache survives a process kill. The benchmark's
+/// (<see cref="StartDurableAsync"/>) keeps PostgreSQL's defaults.
 /// </summary>
 public sealed class PostgresServer
 {
-    private static readonly Lazy<Task<PostgresServer>> Shared = new(StartAsync);
+    private static readonly Lazy<Task<PostgresServer>> Shared = new(() => StartAsync(durable: false));
     private static int _databases;
 
     private PostgresServer(string directory, int port)
@@ -36,8 +37,11 @@ public sealed class PostgresServer
                 .Where(d => File.Exists(Path.Combine(d, "postgres"))).OrderByDescending(d => int.TryParse(Path.GetFileName(Path.GetDirectoryName(d)), out var v) ? v : 0).FirstOrDefault()
             : null;
 
-    /// <summary>The cluster shared by the test process.</summary>
+    /// <summary>The cluster shared by the test process (fsync off).</summary>
     public static Task<PostgresServer> GetAsync() => Shared.Value;
+
+    /// <summary>A cluster of its own with PostgreSQL's default durability (fsync on every commit), for the benchmark.</summary>
+    public static Task<PostgresServer> StartDurableAsync() => StartAsync(durable: true);
 
     /// <summary>A new empty database; its connection string.</summary>
     public async Task<string> CreateDatabaseAsync()
@@ -57,7 +61,7 @@ public sealed class PostgresServer
     public string ConnectionString(string database) =>
         $"Host=127.0.0.1;Port={Port};Username=postgres;Database={database};Pooling=true;Timeout=15;Command Timeout=60";
 
-    private static async Task<PostgresServer> StartAsync()
+    private static async Task<PostgresServer> StartAsync(bool durable)
     {
         var bin = BinDirectory ?? throw new InvalidOperationException(
             "PostgreSQL is not installed (/usr/lib/postgresql/*/bin/postgres); ./test.sh installs Debian's postgresql package.");
@@ -90,7 +94,7 @@ public sealed class PostgresServer
         await RunAsync(root, Path.Combine(bin, "initdb"), "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync", "--locale=C");
         var port = FreePort();
         await RunAsync(root, Path.Combine(bin, "pg_ctl"), "-D", data, "-l", Path.Combine(directory, "server.log"), "-w", "-t", "60", "start",
-            "-o", $"-p {port} -c listen_addresses=127.0.0.1 -k {directory} -c fsync=off -c full_page_writes=off -c max_connections=300");
+            "-o", $"-p {port} -c listen_addresses=127.0.0.1 -k {directory} -c max_connections=300" + (durable ? string.Empty : " -c fsync=off -c full_page_writes=off"));
         var server = new PostgresServer(directory, port);
         AppDomain.CurrentDomain.ProcessExit += (_, _) =>
         {

@@ -1,3 +1,6 @@
+using MtaStsReporting.Daemon.Observability;
+using MtaStsReporting.Daemon.Queries;
+using MtaStsReporting.Daemon.Readiness;
 using System.Net;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -148,19 +151,8 @@ public static class DaemonApp
         }
     }
 
-    private static void ValidateSettings(IServiceProvider services)
-    {
-        // Settings are checked before anything touches the disk or the network.
-        _ = services.GetRequiredService<IOptions<StoreOptions>>().Value;
-        _ = services.GetRequiredService<IOptions<RelayOptions>>().Value;
-        _ = services.GetRequiredService<IOptions<IngestionOptions>>().Value;
-        _ = services.GetRequiredService<IOptions<DnsOptions>>().Value;
-        _ = services.GetRequiredService<IOptions<CheckOptions>>().Value;
-        _ = services.GetRequiredService<IOptions<Security.SecurityOptions>>().Value;
-        _ = services.GetRequiredService<IOptions<Security.LimitsOptions>>().Value;
-        _ = services.GetRequiredService<IOptions<RetentionOptions>>().Value;
-        _ = services.GetRequiredService<IOptions<Domain.Readiness.ReadinessRules>>().Value;
-    }
+    // Settings are checked before anything touches the disk or the network.
+    private static void ValidateSettings(IServiceProvider services) => SettingsSections.ValidateAll(services);
 
     /// <summary>Builds the host, validates settings, opens the store and starts listening.</summary>
     /// <param name="args">Command line: any configuration key (<c>--Storage:DataDirectory=/var/lib/x</c>) and <c>--urls</c>.</param>
@@ -197,7 +189,7 @@ public static class DaemonApp
             app.MapGrpcHealthChecksService();
             app.MapGrpcReflectionService();
             app.MapReportUpload(listeners);
-            if (MetricsEnabled(app.Configuration))
+            if (Observability.ObservabilityRegistration.MetricsEnabled(app.Configuration))
             {
                 // With keys, the metrics (volumes, failure rates) are readers' data like the queries.
                 var authorization = app.Services.GetRequiredService<Security.AuthorizationInterceptor>();
@@ -245,10 +237,6 @@ public static class DaemonApp
         }
     }
 
-    /// <summary>Telemetry:Metrics: on unless set to false (the services and the /metrics route both ask).</summary>
-    private static bool MetricsEnabled(IConfiguration configuration) =>
-        !string.Equals(configuration["Telemetry:Metrics"], "false", StringComparison.OrdinalIgnoreCase);
-
     private static (string? Urls, string[] Others) TakeUrls(string[] args)
     {
         string? urls = null;
@@ -272,127 +260,29 @@ public static class DaemonApp
         return (urls, [.. rest]);
     }
 
-    /// <summary>Registers everything the daemon needs.</summary>
+    /// <summary>Registers everything the daemon needs: each feature registers its own settings and parts.</summary>
     public static IServiceCollection AddDaemonServices(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<RelayOptions>().Bind(configuration.GetSection(RelayOptions.Section), o => o.ErrorOnUnknownConfiguration = true);
-        services.AddOptions<IngestionOptions>().Bind(configuration.GetSection(IngestionOptions.Section), o => o.ErrorOnUnknownConfiguration = true);
-        services.AddOptions<DnsOptions>().Bind(configuration.GetSection(DnsOptions.Section), o => o.ErrorOnUnknownConfiguration = true);
-        services.AddSingleton<IValidateOptions<DnsOptions>, DnsOptionsValidator>();
-        services.AddSingleton<IValidateOptions<IngestionOptions>, IngestionOptionsValidator>();
-        services.AddSingleton<IValidateOptions<Security.LimitsOptions>, LimitsOptionsValidator>();
-        services.AddSingleton<IValidateOptions<RelayOptions>, RelayOptionsValidator>();
-
         services.AddSingleton(TimeProvider.System);
 
-        // Metrics for Prometheus (/metrics on the HTTP API listener); traces to an OTLP collector
-        // when Telemetry:OtlpEndpoint is set.
-        services.AddSingleton<Observability.DaemonMetrics>();
-        // The OpenTelemetry SDK costs about a tenth of the unary relay throughput (README,
-        // Benchmark): Telemetry:Metrics=false turns it off where that matters more.
-        var metricsOn = MetricsEnabled(configuration);
-        var otlp = configuration["Telemetry:OtlpEndpoint"];
-        if (metricsOn || !string.IsNullOrEmpty(otlp))
-        {
-            var otel = services.AddOpenTelemetry().ConfigureResource(r => r.AddService("mtasts-reporting"));
-            if (metricsOn)
-            {
-                otel.WithMetrics(m => m.AddMeter(Observability.DaemonMetrics.MeterName).AddAspNetCoreInstrumentation().AddPrometheusExporter());
-            }
-
-            if (!string.IsNullOrEmpty(otlp))
-            {
-                otel.WithTracing(t => t.AddAspNetCoreInstrumentation().AddOtlpExporter(o => o.Endpoint = new Uri(otlp)));
-            }
-        }
-        services.AddStore(configuration);
-        services.AddSingleton(sp => new RelayRequestReader(sp.GetRequiredService<IOptions<RelayOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
-
-        services.AddSingleton<ILookupClient>(sp => CreateLookupClient(sp.GetRequiredService<IOptions<DnsOptions>>().Value));
-        services.AddSingleton<IDkimChecker, DkimChecker>();
-        services.AddSingleton(sp => new ReportReader(sp.GetRequiredService<IOptions<IngestionOptions>>().Value.Limits));
-        services.AddSingleton(sp => new ReportIngestor(
-            sp.GetRequiredService<ReportReader>(),
-            sp.GetRequiredService<TlsReportStore>(),
-            sp.GetRequiredService<IDkimChecker>(),
-            sp.GetRequiredService<IOptions<IngestionOptions>>().Value,
-            sp.GetRequiredService<Observability.DaemonMetrics>(),
-            sp.GetRequiredService<ILogger<ReportIngestor>>()));
-
-        // One worker per configured mailbox; each reports its state to the health checks.
-        services.AddSingleton<MailboxStatusBoard>();
         // grpc.health.v1: service "" is the daemon (its store), service "mailbox" the mailboxes, so
         // that a mailbox that is down shows without marking the relay API as not serving.
-        var health = services.AddGrpcHealthChecks(o =>
+        services.AddGrpcHealthChecks(o =>
         {
-            o.Services.Map(string.Empty, r => !r.Tags.Contains("mailbox"));
-            o.Services.Map("mailbox", r => r.Tags.Contains("mailbox"));
-        }).AddCheck<StoreHealthCheck>("store");
-        var mailboxes = configuration.GetSection(IngestionOptions.Section + ":Mailboxes").GetChildren().Count();
-        for (var i = 0; i < mailboxes; i++)
-        {
-            var index = i;
-            services.AddSingleton<IHostedService>(sp => new MailboxWorker(
-                sp.GetRequiredService<IOptions<IngestionOptions>>().Value.Mailboxes[index],
-                sp.GetRequiredService<ReportIngestor>(),
-                sp.GetRequiredService<MailboxStatusBoard>(),
-                sp.GetRequiredService<LeaseKeeper>(),
-                sp.GetRequiredService<TimeProvider>(),
-                sp.GetRequiredService<Observability.DaemonMetrics>(),
-                sp.GetRequiredService<ILogger<MailboxWorker>>()));
-            health.Add(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckRegistration(
-                $"mailbox-{index}",
-                sp => new MailboxHealthCheck(sp.GetRequiredService<IOptions<IngestionOptions>>().Value.Mailboxes[index].DisplayName, sp.GetRequiredService<MailboxStatusBoard>()),
-                Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Unhealthy,
-                ["mailbox"]));
-        }
+            o.Services.Map(string.Empty, r => !r.Tags.Contains(IngestionRegistration.MailboxTag));
+            o.Services.Map(IngestionRegistration.MailboxTag, r => r.Tags.Contains(IngestionRegistration.MailboxTag));
+        });
 
-        services.AddSingleton(sp => new Queries.ReportingQueries(sp.GetRequiredService<ReportingStore>()));
-        services.AddOptions<CheckOptions>().Bind(configuration.GetSection(CheckOptions.Section), o => o.ErrorOnUnknownConfiguration = true);
-        services.AddOptions<Domain.Readiness.ReadinessRules>().Bind(configuration.GetSection("Readiness"), o => o.ErrorOnUnknownConfiguration = true);
-        services.AddSingleton<IValidateOptions<CheckOptions>, CheckOptionsValidator>();
-        services.AddSingleton<IValidateOptions<Domain.Readiness.ReadinessRules>, ReadinessRulesValidator>();
-        services.AddSingleton(sp => sp.GetRequiredService<IOptions<Domain.Readiness.ReadinessRules>>().Value);
-        services.AddSingleton(sp => new Readiness.DnsLookup(sp.GetRequiredService<ILookupClient>()));
-        services.AddSingleton(sp => Readiness.CertificateChecker.FromFiles(sp.GetRequiredService<IOptions<CheckOptions>>().Value.TrustedCaFiles, sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(sp => new Readiness.PolicyFetcher(
-            sp.GetRequiredService<Readiness.DnsLookup>(), sp.GetRequiredService<IOptions<CheckOptions>>().Value, sp.GetRequiredService<Readiness.CertificateChecker>()));
-        services.AddSingleton(sp => new Readiness.MxProber(
-            sp.GetRequiredService<Readiness.DnsLookup>(), sp.GetRequiredService<IOptions<CheckOptions>>().Value,
-            sp.GetRequiredService<Readiness.CertificateChecker>(), sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(sp => new Readiness.LiveChecker(
-            sp.GetRequiredService<Readiness.DnsLookup>(), sp.GetRequiredService<Readiness.PolicyFetcher>(),
-            sp.GetRequiredService<Readiness.MxProber>(), sp.GetRequiredService<IOptions<CheckOptions>>().Value,
-            sp.GetRequiredService<Domain.Readiness.ReadinessRules>()));
-        services.AddOptions<Security.SecurityOptions>().Bind(configuration.GetSection(Security.SecurityOptions.Section), o => o.ErrorOnUnknownConfiguration = true);
-        services.AddSingleton(sp => new Security.ClientCertificateAuthority(sp.GetRequiredService<IOptions<Security.SecurityOptions>>().Value.ClientCertificates,
-            sp.GetRequiredService<ILogger<Security.ClientCertificateAuthority>>(), sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(sp => new Security.AuthorizationInterceptor(
-            sp.GetRequiredService<IOptions<Security.SecurityOptions>>().Value, sp.GetRequiredService<Persistence.Security.ApiKeyStore>(),
-            sp.GetRequiredService<Security.ClientCertificateAuthority>(), sp.GetRequiredService<TimeProvider>()));
-        services.AddOptions<Security.LimitsOptions>().Bind(configuration.GetSection(Security.LimitsOptions.Section), o => o.ErrorOnUnknownConfiguration = true);
-        services.AddSingleton(sp => new Security.RateLimitInterceptor(sp.GetRequiredService<IOptions<Security.LimitsOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
-        var limits = configuration.GetSection(Security.LimitsOptions.Section).Get<Security.LimitsOptions>() ?? new Security.LimitsOptions();
-        services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(k => k.Limits.Http2.MaxStreamsPerConnection = Math.Max(1, limits.MaxStreamsPerConnection));
-        services.AddGrpc(o =>
-        {
-            o.MaxReceiveMessageSize = limits.MaxMessageBytes;
-            // Order matters: who the caller is first, then how much it may ask.
-            o.Interceptors.Add<Security.AuthorizationInterceptor>();
-            o.Interceptors.Add<Security.RateLimitInterceptor>();
-        }).AddJsonTranscoding();
-        services.AddGrpcReflection();
-        return services;
-    }
-
-    private static LookupClient CreateLookupClient(DnsOptions options)
-    {
-        var lookup = options.Servers.Count == 0
-            ? new LookupClientOptions()
-            : new LookupClientOptions(options.Servers.Select(DnsOptionsValidator.ParseEndpoint).ToArray());
-        lookup.Timeout = options.Timeout;
-        lookup.UseCache = true;
-        return new LookupClient(lookup);
+        // The store first: hosted services start in registration order.
+        return services
+            .AddObservability(configuration)
+            .AddStore(configuration)
+            .AddDns(configuration)
+            .AddRelay(configuration)
+            .AddIngestion(configuration)
+            .AddQueries()
+            .AddReadiness(configuration)
+            .AddSecurity(configuration);
     }
 
     /// <summary>A database that cannot be reached or opened (a server down, a refused password, a file not writable), in one line.</summary>

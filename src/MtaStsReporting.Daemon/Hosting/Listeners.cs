@@ -1,3 +1,4 @@
+using MtaStsReporting.Daemon.Ingestion;
 using System.Net;
 using System.Net.Security;
 using System.Security.Authentication;

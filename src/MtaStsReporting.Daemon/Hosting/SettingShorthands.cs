@@ -15,21 +15,6 @@ namespace MtaStsReporting.Daemon.Hosting;
 /// </summary>
 public static partial class SettingShorthands
 {
-    /// <summary>Every options class bound from configuration, by its section.</summary>
-    private static readonly (string Section, Type Type)[] Sections =
-    [
-        (Storage.StoreOptions.Section, typeof(Storage.StoreOptions)),
-        (RelayOptions.Section, typeof(RelayOptions)),
-        (IngestionOptions.Section, typeof(IngestionOptions)),
-        (DnsOptions.Section, typeof(DnsOptions)),
-        (CheckOptions.Section, typeof(CheckOptions)),
-        ("Readiness", typeof(Domain.Readiness.ReadinessRules)),
-        (Security.SecurityOptions.Section, typeof(Security.SecurityOptions)),
-        (Security.LimitsOptions.Section, typeof(Security.LimitsOptions)),
-        (Storage.RetentionOptions.Section, typeof(Storage.RetentionOptions)),
-        (GrpcListenerOptions.Section, typeof(GrpcListenerOptions)),
-    ];
-
     private static readonly Lazy<(HashSet<string> TimeSpans, HashSet<string> StringLists)> Paths = new(CollectPaths);
 
     /// <summary>Adds, as the last source, the settings rewritten into the form the binder reads.</summary>
@@ -100,7 +85,7 @@ public static partial class SettingShorthands
     {
         var timeSpans = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var lists = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var (section, type) in Sections)
+        foreach (var (section, type) in SettingsSections.All)
         {
             Walk(section, type, timeSpans, lists, depth: 0);
         }

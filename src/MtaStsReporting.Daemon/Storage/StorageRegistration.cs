@@ -1,3 +1,4 @@
+using MtaStsReporting.Daemon.Relay;
 using Microsoft.Extensions.Options;
 using MtaStsReporting.Daemon.Hosting;
 using MtaStsReporting.Persistence.Store;
@@ -10,9 +11,9 @@ public static class StorageRegistration
     /// <summary>Registers the store. Call first: its start must come before every other part's.</summary>
     public static IServiceCollection AddStore(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<StoreOptions>().Bind(configuration.GetSection(StoreOptions.Section), o => o.ErrorOnUnknownConfiguration = true);
+        services.AddSettings<StoreOptions>(configuration, StoreOptions.Section);
         services.AddSingleton<IValidateOptions<StoreOptions>, StoreOptionsValidator>();
-        services.AddOptions<RetentionOptions>().Bind(configuration.GetSection(RetentionOptions.Section), o => o.ErrorOnUnknownConfiguration = true)
+        services.AddSettings<RetentionOptions>(configuration, RetentionOptions.Section)
             .Validate(o => o.RelayOutcomeDays >= 1 && o.ReportDays >= 1 && o.RejectionDays >= 1 && o.BatchIdDays >= 1,
                 "Retention:RelayOutcomeDays, ReportDays, RejectionDays and BatchIdDays must be at least 1.")
             .Validate(o => o.Interval >= TimeSpan.FromSeconds(1) && o.StepRows >= 1, "Retention:Interval must be at least 00:00:01 and Retention:StepRows at least 1.");
@@ -39,6 +40,7 @@ public static class StorageRegistration
         services.AddSingleton(sp => sp.GetRequiredService<ReportingStore>().Relay);
         services.AddSingleton(sp => sp.GetRequiredService<ReportingStore>().Reports);
         services.AddSingleton(sp => sp.GetRequiredService<ReportingStore>().Keys);
+        services.AddHealthChecks().AddCheck<StoreHealthCheck>("store");
 
         // Order matters: hosted services start in this order and stop in reverse, so the store
         // opens before the leases and the jobs that hold them, and closes after them.

@@ -1,0 +1,106 @@
+namespace MtaStsReporting.Daemon.Ingestion.Imap;
+
+/// <summary>How to secure an IMAP connection.</summary>
+public enum MailboxTls
+{
+    /// <summary>TLS from the first byte (port 993).</summary>
+    Implicit,
+
+    /// <summary>STARTTLS after connecting; refused if the server does not offer it.</summary>
+    StartTls,
+
+    /// <summary>No TLS: only for loopback and tests.</summary>
+    None,
+}
+
+/// <summary>What becomes of mail in a report mailbox that is not a TLS report at all.</summary>
+public enum OtherMail
+{
+    /// <summary>Left where it is, unread: the mailbox may be shared with a DMARC tool that reads the same folder.</summary>
+    Leave,
+
+    /// <summary>Left where it is, marked \Seen.</summary>
+    MarkSeen,
+
+    /// <summary>Moved to <c>OtherFolder</c> (a mailbox of TLS reports only).</summary>
+    Move,
+}
+
+/// <summary>How a mailbox server's certificate revocation is checked.</summary>
+public enum RevocationCheck
+{
+    /// <summary>Refuse a revoked certificate; accept one whose status cannot be learned (no CRL or OCSP address, or none reachable), as browsers do.</summary>
+    BestEffort,
+
+    /// <summary>Refuse a certificate unless its status is known and good (the CA's CRL or OCSP responder must be reachable).</summary>
+    Required,
+
+    /// <summary>Do not check (a private CA without CRLs, no outbound HTTP).</summary>
+    Off,
+}
+
+/// <summary>One IMAP mailbox that receives RFC 8460 reports (an <c>rua=mailto:</c> address). Section <c>Mailboxes:N</c>.</summary>
+public sealed class MailboxOptions
+{
+    /// <summary>A name for logs and health checks; defaults to user@host.</summary>
+    public string? Name { get; set; }
+
+    /// <summary>IMAP server host name or address.</summary>
+    public string Host { get; set; } = string.Empty;
+
+    /// <summary>Port; 0 for the default of the TLS mode (993, or 143).</summary>
+    public int Port { get; set; }
+
+    /// <summary>TLS mode.</summary>
+    public MailboxTls Tls { get; set; } = MailboxTls.Implicit;
+
+    /// <summary>Login name.</summary>
+    public string User { get; set; } = string.Empty;
+
+    /// <summary>File holding the password (first line).</summary>
+    public string? PasswordFile { get; set; }
+
+    /// <summary>Environment variable holding the password.</summary>
+    public string? PasswordEnvironmentVariable { get; set; }
+
+    /// <summary>Folder the reports arrive in.</summary>
+    public string Folder { get; set; } = "INBOX";
+
+    /// <summary>Folder a message moves to once its report is committed (created if missing).</summary>
+    public string ProcessedFolder { get; set; } = "TLSRPT/Processed";
+
+    /// <summary>Folder for TLS reports that cannot be read (created if missing).</summary>
+    public string InvalidFolder { get; set; } = "TLSRPT/Invalid";
+
+    /// <summary>What to do with mail that is not a TLS report (DMARC reports, bounces).</summary>
+    public OtherMail OtherMail { get; set; } = OtherMail.Leave;
+
+    /// <summary>Where <see cref="OtherMail.Move"/> puts it (created if missing).</summary>
+    public string OtherFolder { get; set; } = "TLSRPT/Other";
+
+    /// <summary>How often to look for new mail when the server has no IDLE.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Longest wait between reconnection attempts (backoff doubles from one second; a refused login waits this long at once).</summary>
+    public TimeSpan MaxReconnectDelay { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>PEM file of CA certificates trusted for this server besides the system's (an internal CA).</summary>
+    public string? TrustedCaFile { get; set; }
+
+    /// <summary>How the server certificate's revocation is checked.</summary>
+    public RevocationCheck RevocationCheck { get; set; } = RevocationCheck.BestEffort;
+
+    /// <summary>The name used in logs and health checks.</summary>
+    public string DisplayName => Name ?? $"{User}@{Host}";
+
+    /// <summary>Reads the password from the file or the variable.</summary>
+    public string ReadPassword()
+    {
+        if (PasswordFile is not null)
+        {
+            return File.ReadLines(PasswordFile).FirstOrDefault() ?? string.Empty;
+        }
+
+        return PasswordEnvironmentVariable is not null ? Environment.GetEnvironmentVariable(PasswordEnvironmentVariable) ?? string.Empty : string.Empty;
+    }
+}

@@ -43,6 +43,12 @@ public sealed class ReportingDbContext(DbContextOptions<ReportingDbContext> opti
     /// <summary>API keys.</summary>
     public DbSet<ApiKeyRow> ApiKeys => Set<ApiKeyRow>();
 
+    /// <summary>Per-domain totals per day, both directions.</summary>
+    public DbSet<DomainDayRow> DomainDays => Set<DomainDayRow>();
+
+    /// <summary>Per-domain totals per week, both directions.</summary>
+    public DbSet<DomainWeekRow> DomainWeeks => Set<DomainWeekRow>();
+
     /// <summary>Jobs held by one instance at a time.</summary>
     public DbSet<LeaseRow> Leases => Set<LeaseRow>();
 
@@ -87,8 +93,6 @@ public sealed class ReportingDbContext(DbContextOptions<ReportingDbContext> opti
             e.ToTable("inbound_daily_counts");
             e.HasKey(x => new { x.Day, x.PolicyDomain, x.OrganizationName, x.PolicyKey });
             e.HasIndex(x => new { x.PolicyDomain, x.Day });
-            // The domain list reads a range of days for every domain: from this index alone.
-            e.HasIndex(x => new { x.Day, x.PolicyDomain, x.SuccessCount, x.FailureCount });
         });
 
         modelBuilder.Entity<InboundDailyFailureRow>(e =>
@@ -103,6 +107,20 @@ public sealed class ReportingDbContext(DbContextOptions<ReportingDbContext> opti
             e.ToTable("tlsrpt_rejections");
             e.Property(x => x.RejectedAt).HasConversion(UnixMs.Converter);
             e.HasIndex(x => x.RejectedAt);
+        });
+
+        // The domain list reads a range of days for every domain: whole weeks from
+        // domain_weeks and the edge days from domain_days, by direction and period first.
+        modelBuilder.Entity<DomainDayRow>(e =>
+        {
+            e.ToTable("domain_days");
+            e.HasKey(x => new { x.Direction, x.Day, x.PolicyDomain });
+        });
+
+        modelBuilder.Entity<DomainWeekRow>(e =>
+        {
+            e.ToTable("domain_weeks");
+            e.HasKey(x => new { x.Direction, x.Week, x.PolicyDomain });
         });
 
         modelBuilder.Entity<LeaseRow>(e =>
@@ -122,10 +140,8 @@ public sealed class ReportingDbContext(DbContextOptions<ReportingDbContext> opti
         {
             e.ToTable("daily_policy_counts");
             e.HasKey(x => new { x.Day, x.PolicyDomain, x.PolicyKey });
-            // Queries are per domain over a range of days; the domain list reads a range of days
-            // for every domain, from the covering index alone.
+            // Queries are per domain over a range of days (the domain list reads domain_days and domain_weeks).
             e.HasIndex(x => new { x.PolicyDomain, x.Day });
-            e.HasIndex(x => new { x.Day, x.PolicyDomain, x.SuccessCount, x.FailureCount });
         });
 
         modelBuilder.Entity<DailyFailureDetailRow>(e =>

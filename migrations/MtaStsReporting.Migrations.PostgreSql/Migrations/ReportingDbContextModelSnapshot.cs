@@ -139,9 +139,61 @@ namespace MtaStsReporting.Migrations.PostgreSql.Migrations
 
                     b.HasIndex("PolicyDomain", "Day");
 
-                    b.HasIndex("Day", "PolicyDomain", "SuccessCount", "FailureCount");
-
                     b.ToTable("daily_policy_counts", (string)null);
+                });
+
+            modelBuilder.Entity("MtaStsReporting.Persistence.Schema.DomainDayRow", b =>
+                {
+                    b.Property<int>("Direction")
+                        .HasColumnType("integer")
+                        .HasColumnName("direction");
+
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("date")
+                        .HasColumnName("day");
+
+                    b.Property<string>("PolicyDomain")
+                        .HasColumnType("text")
+                        .HasColumnName("policy_domain");
+
+                    b.Property<long>("Failures")
+                        .HasColumnType("bigint")
+                        .HasColumnName("failures");
+
+                    b.Property<long>("Sessions")
+                        .HasColumnType("bigint")
+                        .HasColumnName("sessions");
+
+                    b.HasKey("Direction", "Day", "PolicyDomain");
+
+                    b.ToTable("domain_days", (string)null);
+                });
+
+            modelBuilder.Entity("MtaStsReporting.Persistence.Schema.DomainWeekRow", b =>
+                {
+                    b.Property<int>("Direction")
+                        .HasColumnType("integer")
+                        .HasColumnName("direction");
+
+                    b.Property<DateOnly>("Week")
+                        .HasColumnType("date")
+                        .HasColumnName("week");
+
+                    b.Property<string>("PolicyDomain")
+                        .HasColumnType("text")
+                        .HasColumnName("policy_domain");
+
+                    b.Property<long>("Failures")
+                        .HasColumnType("bigint")
+                        .HasColumnName("failures");
+
+                    b.Property<long>("Sessions")
+                        .HasColumnType("bigint")
+                        .HasColumnName("sessions");
+
+                    b.HasKey("Direction", "Week", "PolicyDomain");
+
+                    b.ToTable("domain_weeks", (string)null);
                 });
 
             modelBuilder.Entity("MtaStsReporting.Persistence.Schema.InboundDailyCountRow", b =>
@@ -177,8 +229,6 @@ namespace MtaStsReporting.Migrations.PostgreSql.Migrations
                     b.HasKey("Day", "PolicyDomain", "OrganizationName", "PolicyKey");
 
                     b.HasIndex("PolicyDomain", "Day");
-
-                    b.HasIndex("Day", "PolicyDomain", "SuccessCount", "FailureCount");
 
                     b.ToTable("inbound_daily_counts", (string)null);
                 });

@@ -134,9 +134,61 @@ namespace MtaStsReporting.Migrations.Migrations
 
                     b.HasIndex("PolicyDomain", "Day");
 
-                    b.HasIndex("Day", "PolicyDomain", "SuccessCount", "FailureCount");
-
                     b.ToTable("daily_policy_counts", (string)null);
+                });
+
+            modelBuilder.Entity("MtaStsReporting.Persistence.Schema.DomainDayRow", b =>
+                {
+                    b.Property<int>("Direction")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("direction");
+
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("day");
+
+                    b.Property<string>("PolicyDomain")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("policy_domain");
+
+                    b.Property<long>("Failures")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("failures");
+
+                    b.Property<long>("Sessions")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("sessions");
+
+                    b.HasKey("Direction", "Day", "PolicyDomain");
+
+                    b.ToTable("domain_days", (string)null);
+                });
+
+            modelBuilder.Entity("MtaStsReporting.Persistence.Schema.DomainWeekRow", b =>
+                {
+                    b.Property<int>("Direction")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("direction");
+
+                    b.Property<DateOnly>("Week")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("week");
+
+                    b.Property<string>("PolicyDomain")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("policy_domain");
+
+                    b.Property<long>("Failures")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("failures");
+
+                    b.Property<long>("Sessions")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("sessions");
+
+                    b.HasKey("Direction", "Week", "PolicyDomain");
+
+                    b.ToTable("domain_weeks", (string)null);
                 });
 
             modelBuilder.Entity("MtaStsReporting.Persistence.Schema.InboundDailyCountRow", b =>
@@ -172,8 +224,6 @@ namespace MtaStsReporting.Migrations.Migrations
                     b.HasKey("Day", "PolicyDomain", "OrganizationName", "PolicyKey");
 
                     b.HasIndex("PolicyDomain", "Day");
-
-                    b.HasIndex("Day", "PolicyDomain", "SuccessCount", "FailureCount");
 
                     b.ToTable("inbound_daily_counts", (string)null);
                 });

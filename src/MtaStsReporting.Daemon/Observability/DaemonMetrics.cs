@@ -27,9 +27,9 @@ public sealed class DaemonMetrics : IDisposable
         _meter = meters.Create(MeterName);
         _sessions = _meter.CreateCounter<long>("mtasts.relay.sessions", description: "Relay session outcomes committed (sum of counts).");
         _batches = _meter.CreateCounter<long>("mtasts.relay.batches", description: "Relay batches by result: committed, duplicate, rejected.");
-        _groupSize = _meter.CreateHistogram<long>("mtasts.group_commit.batches", description: "Batches per group commit.");
+        _groupSize = _meter.CreateHistogram<long>("mtasts.group_commit.batches", description: "Units of work (relay batches, report groups, key changes, retention steps, leases) per group commit.");
         _groupDuration = _meter.CreateHistogram<double>("mtasts.group_commit.duration", unit: "s", description: "Time of a group commit, fsync included.");
-        _groupFailures = _meter.CreateCounter<long>("mtasts.group_commit.failures", description: "Group commits that failed (nothing of them was stored).");
+        _groupFailures = _meter.CreateCounter<long>("mtasts.group_commit.failures", description: "Store transactions that failed (nothing of them was stored; the units may be retried alone).");
         _reports = _meter.CreateCounter<long>("mtasts.reports", description: "Inbound reports by status and source.");
         _mailboxErrors = _meter.CreateCounter<long>("mtasts.mailbox.errors", description: "IMAP connection or session errors.");
     }
@@ -45,9 +45,9 @@ public sealed class DaemonMetrics : IDisposable
     }
 
     /// <summary>A group commit went through.</summary>
-    public void GroupCommitted(int batches, TimeSpan elapsed)
+    public void GroupCommitted(int units, TimeSpan elapsed)
     {
-        _groupSize.Record(batches);
+        _groupSize.Record(units);
         _groupDuration.Record(elapsed.TotalSeconds);
     }
 

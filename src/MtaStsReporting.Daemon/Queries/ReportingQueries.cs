@@ -42,19 +42,20 @@ public sealed class ReportingQueries(ReportingStore store)
     /// <summary>Domains with totals over the range, sorted and paged.</summary>
     public async Task<List<DomainTotals>> ListDomainsAsync(Days days, Direction direction, string? mode, ListDomainsRequest.Types.Sort sort, int offset, int limit, CancellationToken cancellationToken)
     {
-        var selects = For(direction).Select(t =>
-            $"""
-            SELECT {(int)t.Direction} AS dir, c.policy_domain AS domain, SUM(c.success_count + c.failure_count) AS sessions, SUM(c.failure_count) AS failures
-            FROM {t.Counts} c {(mode is null ? string.Empty : "JOIN policies p ON p.policy_key = c.policy_key AND p.mode = @mode")}
-            WHERE c.day BETWEEN @from AND @to
-            GROUP BY c.policy_domain
-            """);
         var order = sort == ListDomainsRequest.Types.Sort.Volume
             ? "sessions DESC, domain, dir"
             : "CAST(failures AS DOUBLE PRECISION) / CASE WHEN sessions < 1 THEN 1 ELSE sessions END DESC, sessions DESC, domain, dir";
-        var sql = $"SELECT dir, domain, sessions, failures FROM ({string.Join(" UNION ALL ", selects)}) AS totals ORDER BY {order} LIMIT @limit OFFSET @offset";
+        var totals = mode is null ? FromDomainTotals(days, direction) : FromCounts(direction, mode);
+        if (totals is null)
+        {
+            return [];
+        }
+
+        var sql = $"SELECT dir, domain, sessions, failures FROM ({totals}) AS totals ORDER BY {order} LIMIT @limit OFFSET @offset";
         await using var c = await OpenAsync(cancellationToken);
-        await using var command = Scalar(c, sql, ("@from", days.Start), ("@to", days.End), ("@mode", mode), ("@limit", limit), ("@offset", offset));
+        var cover = Domain.Rollups.DomainTotals.Cover(days.Start, days.End);
+        await using var command = Scalar(c, sql, ("@from", days.Start), ("@to", days.End), ("@mode", mode), ("@limit", limit), ("@offset", offset),
+            ("@w1", cover.FirstWeek), ("@w2", cover.LastWeek), ("@h1", cover.Head?.From), ("@h2", cover.Head?.To), ("@t1", cover.Tail?.From), ("@t2", cover.Tail?.To));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var rows = new List<DomainTotals>();
         while (await reader.ReadAsync(cancellationToken))
@@ -63,6 +64,51 @@ public sealed class ReportingQueries(ReportingStore store)
         }
 
         return rows;
+    }
+
+    /// <summary>
+    /// Totals per domain from the per-domain week and day buckets (domain_weeks, domain_days):
+    /// whole weeks of the range as one row each, the days at its edges from the daily rows. A
+    /// 30-day range reads about six rows per domain and direction.
+    /// </summary>
+    private static string? FromDomainTotals(Days days, Direction direction)
+    {
+        var cover = Domain.Rollups.DomainTotals.Cover(days.Start, days.End);
+        var parts = new List<string>();
+        foreach (var t in For(direction))
+        {
+            var dir = (int)t.Direction;
+            if (cover.FirstWeek is not null)
+            {
+                parts.Add($"SELECT direction AS dir, policy_domain AS domain, sessions, failures FROM domain_weeks WHERE direction = {dir} AND week BETWEEN @w1 AND @w2");
+            }
+
+            if (cover.Head is not null)
+            {
+                parts.Add($"SELECT direction AS dir, policy_domain AS domain, sessions, failures FROM domain_days WHERE direction = {dir} AND day BETWEEN @h1 AND @h2");
+            }
+
+            if (cover.Tail is not null)
+            {
+                parts.Add($"SELECT direction AS dir, policy_domain AS domain, sessions, failures FROM domain_days WHERE direction = {dir} AND day BETWEEN @t1 AND @t2");
+            }
+        }
+
+        return parts.Count == 0 ? null
+            : $"SELECT dir, domain, SUM(sessions) AS sessions, SUM(failures) AS failures FROM ({string.Join(" UNION ALL ", parts)}) AS buckets GROUP BY dir, domain";
+    }
+
+    /// <summary>Totals per domain from the per-policy counts, for a list filtered by the policies' mode.</summary>
+    private static string FromCounts(Direction direction, string mode)
+    {
+        var selects = For(direction).Select(t =>
+            $"""
+            SELECT {(int)t.Direction} AS dir, c.policy_domain AS domain, SUM(c.success_count + c.failure_count) AS sessions, SUM(c.failure_count) AS failures
+            FROM {t.Counts} c JOIN policies p ON p.policy_key = c.policy_key AND p.mode = @mode
+            WHERE c.day BETWEEN @from AND @to
+            GROUP BY c.policy_domain
+            """);
+        return string.Join(" UNION ALL ", selects);
     }
 
     /// <summary>Totals, policies and reporters of one domain.</summary>

@@ -40,7 +40,54 @@ public sealed class RelayOutcomeWriter(ReportingStore store)
     /// <summary>Commits a batch; completes once it is durable, or known as a duplicate.</summary>
     /// <exception cref="StoreUnavailableException">Nothing of the batch was stored; the relay may retry.</exception>
     public Task<BatchCommitResult> CommitAsync(PendingBatch batch, CancellationToken cancellationToken) =>
-        store.WriteAsync(new WriteUnit<BatchCommitResult>(s => Stage(s, batch), batch.Delta.SessionCount), cancellationToken);
+        store.WriteAsync(store.Dialect.ArrayWrites
+            ? WriteUnit<BatchCommitResult>.Deferred(s => StageForArrays(s, batch), batch.Delta.SessionCount)
+            : new WriteUnit<BatchCommitResult>(s => Stage(s, batch), batch.Delta.SessionCount), cancellationToken);
+
+    /// <summary>
+    /// Where rows are written from arrays: the batch joins the group's list, and the ids of the
+    /// whole group are inserted in one statement at the flush, which says which were new.
+    /// Within a group the first batch with an id is the one that may count.
+    /// </summary>
+    private Func<BatchCommitResult> StageForArrays(WriteSession session, PendingBatch batch)
+    {
+        var group = session.Stage(StageKey, () => new ArrayGroup(), FlushArrays);
+        if (!group.Batches.TryAdd(batch.BatchId, batch))
+        {
+            return () => BatchCommitResult.Duplicate;
+        }
+
+        return () => group.Inserted.Contains(batch.BatchId) ? BatchCommitResult.Committed : BatchCommitResult.Duplicate;
+    }
+
+    private void FlushArrays(WriteSession session, ArrayGroup group)
+    {
+        var batches = group.Batches.Values.OrderBy(b => b.BatchId, StringComparer.Ordinal).ToList();
+        using (var reader = session.Reader(RelayCounterArrays.InsertBatches,
+            batches.Select(b => b.BatchId).ToArray(), batches.Select(_ => session.Now.ToUnixTimeMilliseconds()).ToArray(),
+            batches.Select(b => b.Delta.SessionCount).ToArray(), batches.Select(b => b.Delta.FetchCount).ToArray()))
+        {
+            while (reader.Read())
+            {
+                group.Inserted.Add(reader.GetString(0));
+            }
+        }
+
+        var merged = new DailyOutcomeDelta();
+        foreach (var batch in batches.Where(b => group.Inserted.Contains(b.BatchId)))
+        {
+            merged.Merge(batch.Delta);
+        }
+
+        Write(session, merged);
+    }
+
+    private sealed class ArrayGroup
+    {
+        public Dictionary<string, PendingBatch> Batches { get; } = new(StringComparer.Ordinal);
+
+        public HashSet<string> Inserted { get; } = new(StringComparer.Ordinal);
+    }
 
     private BatchCommitResult Stage(WriteSession session, PendingBatch batch)
     {
@@ -71,17 +118,29 @@ public sealed class RelayOutcomeWriter(ReportingStore store)
             newPolicies.Add(key);
         }
 
-        foreach (var (k, c) in InOrder(delta.PolicyDays, k => $"{k.Day:O}|{k.PolicyDomain.Value}|{k.PolicyKey}", ordered))
+        var days = InOrder(delta.PolicyDays, k => $"{k.Day:O}|{k.PolicyDomain.Value}|{k.PolicyKey}", ordered).ToList();
+        var failures = InOrder(delta.Failures, k => $"{k.Day:O}|{k.PolicyDomain.Value}|{k.PolicyKey}|{k.DetailKey}", ordered).ToList();
+        if (session.Dialect.ArrayWrites)
         {
-            session.Execute(DailyPolicyCountsTable.Add, k.Day, k.PolicyDomain.Value, k.PolicyKey, c.Successes, c.Failures);
+            WriteCountersAsArrays(session, days, failures);
+        }
+        else
+        {
+            foreach (var (k, c) in days)
+            {
+                session.Execute(DailyPolicyCountsTable.Add, k.Day, k.PolicyDomain.Value, k.PolicyKey, c.Successes, c.Failures);
+            }
+
+            foreach (var (k, c) in failures)
+            {
+                var d = c.Detail;
+                session.Execute(DailyFailureDetailsTable.Add, k.Day, k.PolicyDomain.Value, k.PolicyKey, k.DetailKey, d.ResultType.Name, d.SendingMtaIp,
+                    d.ReceivingMxHostname, d.ReceivingMxHelo, d.ReceivingIp, d.FailureReasonCode, d.AdditionalInformation, c.Count);
+            }
         }
 
-        foreach (var (k, c) in InOrder(delta.Failures, k => $"{k.Day:O}|{k.PolicyDomain.Value}|{k.PolicyKey}|{k.DetailKey}", ordered))
-        {
-            var d = c.Detail;
-            session.Execute(DailyFailureDetailsTable.Add, k.Day, k.PolicyDomain.Value, k.PolicyKey, k.DetailKey, d.ResultType.Name, d.SendingMtaIp,
-                d.ReceivingMxHostname, d.ReceivingMxHelo, d.ReceivingIp, d.FailureReasonCode, d.AdditionalInformation, c.Count);
-        }
+        Rollups.DomainTotalsWriter.Add(session, Domain.Rollups.TrafficDirection.Outbound,
+            days.Select(r => (r.Key.Day, r.Key.PolicyDomain.Value, r.Value.Successes + r.Value.Failures, r.Value.Failures)));
 
         foreach (var (k, c) in InOrder(delta.Fetches, k => $"{k.Day:O}|{k.PolicyDomain.Value}|{k.OutcomeKey}", ordered))
         {
@@ -93,6 +152,27 @@ public sealed class RelayOutcomeWriter(ReportingStore store)
         }
 
         session.AfterCommit(() => _knownPolicies.UnionWith(newPolicies));
+    }
+
+    /// <summary>The same rows as the per-row statements, in two statements (see <see cref="RelayCounterArrays"/>).</summary>
+    private static void WriteCountersAsArrays(WriteSession session, List<KeyValuePair<PolicyDayKey, PolicyDayCounts>> days, List<KeyValuePair<FailureDayKey, FailureDetailCount>> failures)
+    {
+        if (days.Count > 0)
+        {
+            session.Execute(RelayCounterArrays.AddCounts,
+                days.Select(r => r.Key.Day).ToArray(), days.Select(r => r.Key.PolicyDomain.Value).ToArray(), days.Select(r => r.Key.PolicyKey).ToArray(),
+                days.Select(r => r.Value.Successes).ToArray(), days.Select(r => r.Value.Failures).ToArray());
+        }
+
+        if (failures.Count > 0)
+        {
+            var details = failures.Select(r => r.Value.Detail).ToList();
+            session.Execute(RelayCounterArrays.AddDetails,
+                failures.Select(r => r.Key.Day).ToArray(), failures.Select(r => r.Key.PolicyDomain.Value).ToArray(), failures.Select(r => r.Key.PolicyKey).ToArray(),
+                failures.Select(r => r.Key.DetailKey).ToArray(), details.Select(d => d.ResultType.Name).ToArray(), details.Select(d => d.SendingMtaIp).ToArray(),
+                details.Select(d => d.ReceivingMxHostname).ToArray(), details.Select(d => d.ReceivingMxHelo).ToArray(), details.Select(d => d.ReceivingIp).ToArray(),
+                details.Select(d => d.FailureReasonCode).ToArray(), details.Select(d => d.AdditionalInformation).ToArray(), failures.Select(r => r.Value.Count).ToArray());
+        }
     }
 
     /// <summary>

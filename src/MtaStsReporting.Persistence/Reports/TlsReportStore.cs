@@ -128,6 +128,9 @@ public sealed class TlsReportStore(ReportingStore store)
                 c.ResultType, c.SendingMtaIp, c.ReceivingMxHostname, c.ReceivingIp, c.Count);
         }
 
+        Rollups.DomainTotalsWriter.Add(session, Domain.Rollups.TrafficDirection.Inbound,
+            rollup.Days.Select(r => (r.Key.Day, r.Key.PolicyDomain, r.Value.Successes + r.Value.Failures, r.Value.Failures)));
+
         static string RowOrder(InboundDayKey k) => $"{k.Day:O}|{k.PolicyDomain}|{k.OrganizationName}|{k.PolicyKey}";
     }
 

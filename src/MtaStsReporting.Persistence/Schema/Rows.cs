@@ -248,3 +248,41 @@ public sealed class LeaseRow
     /// <summary>When it is free again unless renewed.</summary>
     public DateTimeOffset ExpiresAt { get; set; }
 }
+
+/// <summary>Sessions and failures of one policy domain on one UTC day, per direction: what the domain list reads.</summary>
+public sealed class DomainDayRow
+{
+    /// <summary>1 outbound, 2 inbound (the API's Direction).</summary>
+    public int Direction { get; set; }
+
+    /// <summary>UTC day.</summary>
+    public DateOnly Day { get; set; }
+
+    /// <summary>Normalised policy domain.</summary>
+    public required string PolicyDomain { get; set; }
+
+    /// <summary>Sessions (successful and failed).</summary>
+    public long Sessions { get; set; }
+
+    /// <summary>Failed sessions.</summary>
+    public long Failures { get; set; }
+}
+
+/// <summary>The same per week (keyed by its Monday), so that a range reads whole weeks as one row each.</summary>
+public sealed class DomainWeekRow
+{
+    /// <summary>1 outbound, 2 inbound.</summary>
+    public int Direction { get; set; }
+
+    /// <summary>The Monday that starts the week.</summary>
+    public DateOnly Week { get; set; }
+
+    /// <summary>Normalised policy domain.</summary>
+    public required string PolicyDomain { get; set; }
+
+    /// <summary>Sessions (successful and failed).</summary>
+    public long Sessions { get; set; }
+
+    /// <summary>Failed sessions.</summary>
+    public long Failures { get; set; }
+}

@@ -31,6 +31,41 @@ internal static class DailyPolicyCountsTable
         """;
 }
 
+/// <summary>
+/// The relay batch ids and counters as one statement per table and transaction, from arrays
+/// (PostgreSQL only: <c>unnest</c>): a group of relay batches touches hundreds of rows, and on a
+/// server each row statement would be a network round trip. The arrays hold distinct keys, in key order.
+/// </summary>
+internal static class RelayCounterArrays
+{
+    /// <summary>The group's batch ids; the ones returned were new.</summary>
+    public const string InsertBatches =
+        """
+        INSERT INTO relay_batches (batch_id, committed_at, session_count, fetch_count)
+        SELECT * FROM unnest(@id, @at, @s, @f)
+        ON CONFLICT (batch_id) DO NOTHING
+        RETURNING batch_id
+        """;
+
+    public const string AddCounts =
+        """
+        INSERT INTO daily_policy_counts (day, policy_domain, policy_key, success_count, failure_count)
+        SELECT * FROM unnest(@d, @dom, @k, @s, @f)
+        ON CONFLICT (day, policy_domain, policy_key) DO UPDATE SET
+          success_count = daily_policy_counts.success_count + excluded.success_count,
+          failure_count = daily_policy_counts.failure_count + excluded.failure_count
+        """;
+
+    public const string AddDetails =
+        """
+        INSERT INTO daily_failure_details (day, policy_domain, policy_key, detail_key, result_type, sending_mta_ip, receiving_mx_hostname,
+          receiving_mx_helo, receiving_ip, failure_reason_code, additional_information, failed_session_count)
+        SELECT * FROM unnest(@d, @dom, @k, @dk, @rt, @smi, @rmh, @helo, @rip, @frc, @ai, @c)
+        ON CONFLICT (day, policy_domain, policy_key, detail_key) DO UPDATE SET
+          failed_session_count = daily_failure_details.failed_session_count + excluded.failed_session_count
+        """;
+}
+
 /// <summary><c>daily_failure_details</c>: outbound failure details per day.</summary>
 internal static class DailyFailureDetailsTable
 {
@@ -154,4 +189,43 @@ internal static class LeasesTable
     public const string Holder = "SELECT holder FROM leases WHERE name = @name";
 
     public const string Release = "DELETE FROM leases WHERE name = @name AND holder = @holder";
+}
+
+/// <summary><c>domain_days</c> and <c>domain_weeks</c>: per-domain totals for the domain list.</summary>
+internal static class DomainTotalsTable
+{
+    public const string AddDay =
+        """
+        INSERT INTO domain_days (direction, day, policy_domain, sessions, failures) VALUES (@dir, @d, @dom, @s, @f)
+        ON CONFLICT (direction, day, policy_domain) DO UPDATE SET
+          sessions = domain_days.sessions + excluded.sessions,
+          failures = domain_days.failures + excluded.failures
+        """;
+
+    public const string AddWeek =
+        """
+        INSERT INTO domain_weeks (direction, week, policy_domain, sessions, failures) VALUES (@dir, @w, @dom, @s, @f)
+        ON CONFLICT (direction, week, policy_domain) DO UPDATE SET
+          sessions = domain_weeks.sessions + excluded.sessions,
+          failures = domain_weeks.failures + excluded.failures
+        """;
+
+    /// <summary>The same from arrays (PostgreSQL, see <see cref="RelayCounterArrays"/>).</summary>
+    public const string AddDays =
+        """
+        INSERT INTO domain_days (direction, day, policy_domain, sessions, failures)
+        SELECT @dir, * FROM unnest(@d, @dom, @s, @f)
+        ON CONFLICT (direction, day, policy_domain) DO UPDATE SET
+          sessions = domain_days.sessions + excluded.sessions,
+          failures = domain_days.failures + excluded.failures
+        """;
+
+    public const string AddWeeks =
+        """
+        INSERT INTO domain_weeks (direction, week, policy_domain, sessions, failures)
+        SELECT @dir, * FROM unnest(@w, @dom, @s, @f)
+        ON CONFLICT (direction, week, policy_domain) DO UPDATE SET
+          sessions = domain_weeks.sessions + excluded.sessions,
+          failures = domain_weeks.failures + excluded.failures
+        """;
 }

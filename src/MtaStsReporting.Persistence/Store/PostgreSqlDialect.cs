@@ -40,6 +40,9 @@ public sealed class PostgreSqlDialect : StoreDialect
     public override bool SharedWriters => true;
 
     /// <inheritdoc />
+    public override bool ArrayWrites => true;
+
+    /// <inheritdoc />
     public override DbContextOptionsBuilder Configure(DbContextOptionsBuilder builder) =>
         builder.UseNpgsql(_dataSource, o => o.MigrationsAssembly(MigrationsAssembly));
 

@@ -42,6 +42,9 @@ public sealed class SqliteDialect : StoreDialect
     public override bool SharedWriters => false;
 
     /// <inheritdoc />
+    public override bool ArrayWrites => false;
+
+    /// <inheritdoc />
     public override DbContextOptionsBuilder Configure(DbContextOptionsBuilder builder) =>
         builder.UseSqlite(_connectionString, o => o.MigrationsAssembly(MigrationsAssembly));
 

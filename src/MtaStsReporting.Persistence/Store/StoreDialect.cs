@@ -32,6 +32,13 @@ public abstract class StoreDialect : IAsyncDisposable
     /// </summary>
     public abstract bool SharedWriters { get; }
 
+    /// <summary>
+    /// True when many rows are better written as one statement from arrays (a server, where
+    /// every statement is a round trip); false where a prepared statement per row costs nothing
+    /// more (the embedded engine).
+    /// </summary>
+    public abstract bool ArrayWrites { get; }
+
     /// <summary>Points an EF context at the database, with this engine's migrations.</summary>
     public abstract DbContextOptionsBuilder Configure(DbContextOptionsBuilder builder);
 

@@ -18,22 +18,55 @@ public abstract class WriteUnit
 }
 
 /// <summary>A unit of work with a result.</summary>
-/// <param name="work">The statements; its result is handed to the caller after the commit.</param>
-/// <param name="sessions">Sessions carried, for the commit figures.</param>
-public sealed class WriteUnit<T>(Func<WriteSession, T> work, long sessions = 0) : WriteUnit
+public sealed class WriteUnit<T> : WriteUnit
 {
     private readonly TaskCompletionSource<T> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private T _result = default!;
+    private readonly Func<WriteSession, Func<T>> _work;
+    private readonly long _sessions;
+    private Func<T>? _result;
+
+    /// <param name="work">The statements; its result is handed to the caller after the commit.</param>
+    /// <param name="sessions">Sessions carried, for the commit figures.</param>
+    public WriteUnit(Func<WriteSession, T> work, long sessions = 0)
+        : this(sessions, s =>
+        {
+            var result = work(s);
+            return () => result;
+        })
+    {
+    }
+
+    private WriteUnit(long sessions, Func<WriteSession, Func<T>> work)
+    {
+        _work = work;
+        _sessions = sessions;
+    }
+
+    /// <summary>
+    /// A unit whose result is known only once the staged work it joined has been written (many
+    /// units' rows written as one statement): <paramref name="work"/> returns how to read it then.
+    /// </summary>
+    public static WriteUnit<T> Deferred(Func<WriteSession, Func<T>> work, long sessions = 0) => new(sessions, work);
 
     /// <inheritdoc />
-    public override long Sessions => sessions;
+    public override long Sessions => _sessions;
 
     /// <summary>Completes with the result once committed, or fails with <see cref="StoreUnavailableException"/>.</summary>
     public Task<T> Done => _done.Task;
 
-    internal override void Run(WriteSession session) => _result = work(session);
+    internal override void Run(WriteSession session) => _result = _work(session);
 
-    internal override void Complete() => _done.TrySetResult(_result);
+    internal override void Complete()
+    {
+        try
+        {
+            _done.TrySetResult(_result!());
+        }
+        catch (Exception ex)
+        {
+            _done.TrySetException(ex);
+        }
+    }
 
     internal override void Fail(Exception exception) => _done.TrySetException(exception);
 }

@@ -38,13 +38,9 @@ public sealed class MultiInstanceTests(ITestOutputHelper output) : IAsyncLifetim
             "--Storage:Provider=PostgreSql", $"--Storage:ConnectionString={connectionString}", "--Storage:LeaseTime=3s",
             "--Retention:Interval=1s", "--Retention:StepRows=1", .. _dovecot.MailboxArgs(TimeSpan.FromSeconds(1)),
         ];
-        var daemons = new List<DaemonProcess>();
-        foreach (var _ in Enumerable.Range(0, 3))
-        {
-            var folder = new TempDirectory();
-            _folders.Add(folder);
-            daemons.Add(await DaemonProcess.StartAsync(folder.Path, args));
-        }
+        // Started together: their migrations meet on the empty database.
+        _folders.AddRange(Enumerable.Range(0, 3).Select(_ => new TempDirectory()));
+        var daemons = (await Task.WhenAll(_folders.Select(f => DaemonProcess.StartAsync(f.Path, args)))).ToList();
 
         // Ten batch ids from long ago: retention removes them, one instance only.
         await using (var db = new NpgsqlConnection(connectionString))

@@ -131,6 +131,26 @@ public sealed class QueryApiTests : IAsyncLifetime
         Assert.Equal((StatusCode.InvalidArgument, "page_token"), (wrongToken.StatusCode, wrongToken.Status.Detail.Split(':')[0]));
     }
 
+    [Theory]
+    // Monday 16 to Friday 27 November: one whole week (no data) and four days after it.
+    [InlineData("2026-11-16", "2026-11-27", 100L, 145L)]
+    // One day less at the end: Microsoft's report of the 27th and alpha's first day drop out.
+    [InlineData("2026-11-16", "2026-11-26", 0L, 105L)]
+    // Tuesday to Friday: no whole week, days alone.
+    [InlineData("2026-11-24", "2026-11-27", 100L, 145L)]
+    // Monday 23 to Sunday 29: the week alone, everything.
+    [InlineData("2026-11-23", "2026-11-29", 160L, 145L)]
+    // Thursday 26 to Sunday 29 and Saturday 28 to Monday 30: days before a week's end, and across weeks.
+    [InlineData("2026-11-26", "2026-11-29", 160L, 145L)]
+    [InlineData("2026-11-28", "2026-11-30", 60L, 0L)]
+    public async Task The_domain_list_adds_whole_weeks_and_edge_days_to_the_same_totals_as_the_days(string start, string end, long alpha, long ours)
+    {
+        var domains = (await _query.ListDomainsAsync(new ListDomainsRequest { Range = Range(start, end) })).Domains;
+
+        Assert.Equal(alpha, domains.SingleOrDefault(d => d.Domain == "alpha.example")?.Sessions ?? 0);
+        Assert.Equal(ours, domains.SingleOrDefault(d => d.Domain == "ours.example")?.Sessions ?? 0);
+    }
+
     [Fact]
     public async Task A_domain_summary_has_totals_policies_and_reporters()
     {

@@ -34,6 +34,23 @@ public sealed class RelayOutcomeWriterTests
 
     [Theory]
     [MemberData(nameof(TestStore.Engines), MemberType = typeof(TestStore))]
+    public async Task A_retry_that_joins_the_first_attempt_in_one_transaction_counts_once(StoreProvider engine)
+    {
+        await using var t = await TestStore.OpenAsync(engine);
+        var (held, release) = t.HoldWriter();
+
+        var first = t.Store.Relay.CommitAsync(new PendingBatch("same", Rows.Delta("example.com", Now, 10)), CancellationToken.None);
+        var other = t.Store.Relay.CommitAsync(new PendingBatch("other", Rows.Delta("example.com", Now, 1)), CancellationToken.None);
+        var retry = t.Store.Relay.CommitAsync(new PendingBatch("same", Rows.Delta("example.com", Now, 10)), CancellationToken.None);
+        release.Set();
+        await held;
+
+        Assert.Equal((BatchCommitResult.Committed, BatchCommitResult.Committed, BatchCommitResult.Duplicate), (await first, await other, await retry));
+        Assert.Equal(11, Assert.Single(await Rows.CountsAsync(t.Store)).SuccessCount);
+    }
+
+    [Theory]
+    [MemberData(nameof(TestStore.Engines), MemberType = typeof(TestStore))]
     public async Task Three_instances_writing_the_same_counters_with_retried_ids_add_up_exactly(StoreProvider engine)
     {
         await using var t = await TestStore.OpenAsync(engine);

@@ -37,9 +37,15 @@ public sealed class RetentionSweeperTests
         await using var db = t.Store.CreateContext();
         Assert.Equal(5, await db.TlsReportPolicies.CountAsync());
         Assert.Equal(5, await db.TlsReportFailures.CountAsync());
+        // The domain totals of both directions go with their days; a week once all its days are
+        // gone: the week of Monday 16 November (days 20–22 stored) goes, the next (23–29) stays.
+        Assert.Equal((5, 5), (result.Deleted["domain_days/1"], result.Deleted["domain_days/2"]));
+        Assert.Equal((1, 1), (result.Deleted["domain_weeks/1"], result.Deleted["domain_weeks/2"]));
+        Assert.Equal([new DateOnly(2026, 11, 23), new DateOnly(2026, 11, 23)], await db.DomainWeeks.Select(w => w.Week).ToListAsync());
         // Steps of 2 rows: 5 rows take 3 steps (2, 2, 1), with a pause after each full step, for
-        // each of daily_policy_counts, policy_fetch_days (none), the inbound counts and failures and the reports.
-        Assert.Equal(2 + 2 + 2 + 2, pauses);
+        // each of daily_policy_counts, the inbound counts and failures, the two directions'
+        // domain days and the reports; none for policy_fetch_days (empty) or the weeks (1 row).
+        Assert.Equal(2 * 6, pauses);
     }
 
     [Theory]

@@ -10,27 +10,12 @@ public sealed class GroupCommitterTests
 {
     private static readonly DateTimeOffset Now = TestStore.DefaultNow;
 
-    /// <summary>Holds the writer inside a transaction until released, so that what is queued meanwhile forms one group.</summary>
-    private static (Task Held, ManualResetEventSlim Release) HoldWriter(ReportingStore store)
-    {
-        var release = new ManualResetEventSlim();
-        var inside = new TaskCompletionSource();
-        var held = store.WriteAsync(new WriteUnit<int>(_ =>
-        {
-            inside.TrySetResult();
-            release.Wait(TimeSpan.FromSeconds(30));
-            return 0;
-        }), CancellationToken.None);
-        inside.Task.Wait(TimeSpan.FromSeconds(30));
-        return (held, release);
-    }
-
     [Theory]
     [MemberData(nameof(TestStore.Engines), MemberType = typeof(TestStore))]
     public async Task Relay_batches_reports_and_key_changes_queued_together_are_committed_in_one_transaction(StoreProvider engine)
     {
         await using var t = await TestStore.OpenAsync(engine);
-        var (held, release) = HoldWriter(t.Store);
+        var (held, release) = t.HoldWriter();
 
         var relay = Enumerable.Range(0, 20).Select(i => t.Store.Relay.CommitAsync(new PendingBatch($"b{i}", Rows.Delta("example.com", Now, 10, 1)), CancellationToken.None)).ToList();
         var reports = t.Store.Reports.SaveAsync([Rows.Report("Reporter Inc", "r1", Now.Date, "example.com", 5, 2)], [], CancellationToken.None);
@@ -55,7 +40,7 @@ public sealed class GroupCommitterTests
     public async Task A_unit_that_fails_fails_alone_and_the_units_that_shared_its_transaction_are_committed(StoreProvider engine)
     {
         await using var t = await TestStore.OpenAsync(engine);
-        var (held, release) = HoldWriter(t.Store);
+        var (held, release) = t.HoldWriter();
 
         var before = t.Store.Relay.CommitAsync(new PendingBatch("before", Rows.Delta("example.com", Now, 3)), CancellationToken.None);
         // A statement the database refuses: no such table.
@@ -91,7 +76,7 @@ public sealed class GroupCommitterTests
     public async Task Closing_the_store_commits_every_unit_already_queued_and_refuses_later_ones(StoreProvider engine)
     {
         var t = await TestStore.OpenAsync(engine);
-        var (held, release) = HoldWriter(t.Store);
+        var (held, release) = t.HoldWriter();
         var queued = Enumerable.Range(0, 50).Select(i => t.Store.Relay.CommitAsync(new PendingBatch($"q{i}", Rows.Delta("example.com", Now, 1)), CancellationToken.None)).ToList();
 
         var closing = t.Store.DisposeAsync().AsTask();

@@ -52,6 +52,24 @@ public sealed class TestStore : IAsyncDisposable
         return store;
     }
 
+    /// <summary>
+    /// Holds the writer inside a transaction until released, so that what is queued meanwhile
+    /// forms the next group; the task completes when the held unit is committed.
+    /// </summary>
+    public (Task Held, ManualResetEventSlim Release) HoldWriter()
+    {
+        var release = new ManualResetEventSlim();
+        var inside = new TaskCompletionSource();
+        var held = Store.WriteAsync(new WriteUnit<int>(_ =>
+        {
+            inside.TrySetResult();
+            release.Wait(TimeSpan.FromSeconds(30));
+            return 0;
+        }), CancellationToken.None);
+        inside.Task.Wait(TimeSpan.FromSeconds(30));
+        return (held, release);
+    }
+
     /// <summary>A second store on the same database, as another daemon instance would open it.</summary>
     public async Task<ReportingStore> OpenAnotherAsync()
     {

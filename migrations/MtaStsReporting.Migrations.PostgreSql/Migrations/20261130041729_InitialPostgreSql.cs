@@ -66,6 +66,36 @@ namespace MtaStsReporting.Migrations.PostgreSql.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "domain_days",
+                columns: table => new
+                {
+                    direction = table.Column<int>(type: "integer", nullable: false),
+                    day = table.Column<DateOnly>(type: "date", nullable: false),
+                    policy_domain = table.Column<string>(type: "text", nullable: false),
+                    sessions = table.Column<long>(type: "bigint", nullable: false),
+                    failures = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_domain_days", x => new { x.direction, x.day, x.policy_domain });
+                });
+
+            migrationBuilder.CreateTable(
+                name: "domain_weeks",
+                columns: table => new
+                {
+                    direction = table.Column<int>(type: "integer", nullable: false),
+                    week = table.Column<DateOnly>(type: "date", nullable: false),
+                    policy_domain = table.Column<string>(type: "text", nullable: false),
+                    sessions = table.Column<long>(type: "bigint", nullable: false),
+                    failures = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_domain_weeks", x => new { x.direction, x.week, x.policy_domain });
+                });
+
+            migrationBuilder.CreateTable(
                 name: "inbound_daily_counts",
                 columns: table => new
                 {
@@ -273,19 +303,9 @@ namespace MtaStsReporting.Migrations.PostgreSql.Migrations
                 columns: new[] { "policy_domain", "day" });
 
             migrationBuilder.CreateIndex(
-                name: "IX_daily_policy_counts_day_policy_domain_success_count_failure~",
-                table: "daily_policy_counts",
-                columns: new[] { "day", "policy_domain", "success_count", "failure_count" });
-
-            migrationBuilder.CreateIndex(
                 name: "IX_daily_policy_counts_policy_domain_day",
                 table: "daily_policy_counts",
                 columns: new[] { "policy_domain", "day" });
-
-            migrationBuilder.CreateIndex(
-                name: "IX_inbound_daily_counts_day_policy_domain_success_count_failur~",
-                table: "inbound_daily_counts",
-                columns: new[] { "day", "policy_domain", "success_count", "failure_count" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_inbound_daily_counts_policy_domain_day",
@@ -355,6 +375,12 @@ namespace MtaStsReporting.Migrations.PostgreSql.Migrations
 
             migrationBuilder.DropTable(
                 name: "daily_policy_counts");
+
+            migrationBuilder.DropTable(
+                name: "domain_days");
+
+            migrationBuilder.DropTable(
+                name: "domain_weeks");
 
             migrationBuilder.DropTable(
                 name: "inbound_daily_counts");

@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace MtaStsReporting.Migrations.PostgreSql.Migrations
 {
     [DbContext(typeof(ReportingDbContext))]
-    [Migration("20261130031753_InitialPostgreSql")]
+    [Migration("20261130041729_InitialPostgreSql")]
     partial class InitialPostgreSql
     {
         /// <inheritdoc />
@@ -142,9 +142,61 @@ namespace MtaStsReporting.Migrations.PostgreSql.Migrations
 
                     b.HasIndex("PolicyDomain", "Day");
 
-                    b.HasIndex("Day", "PolicyDomain", "SuccessCount", "FailureCount");
-
                     b.ToTable("daily_policy_counts", (string)null);
+                });
+
+            modelBuilder.Entity("MtaStsReporting.Persistence.Schema.DomainDayRow", b =>
+                {
+                    b.Property<int>("Direction")
+                        .HasColumnType("integer")
+                        .HasColumnName("direction");
+
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("date")
+                        .HasColumnName("day");
+
+                    b.Property<string>("PolicyDomain")
+                        .HasColumnType("text")
+                        .HasColumnName("policy_domain");
+
+                    b.Property<long>("Failures")
+                        .HasColumnType("bigint")
+                        .HasColumnName("failures");
+
+                    b.Property<long>("Sessions")
+                        .HasColumnType("bigint")
+                        .HasColumnName("sessions");
+
+                    b.HasKey("Direction", "Day", "PolicyDomain");
+
+                    b.ToTable("domain_days", (string)null);
+                });
+
+            modelBuilder.Entity("MtaStsReporting.Persistence.Schema.DomainWeekRow", b =>
+                {
+                    b.Property<int>("Direction")
+                        .HasColumnType("integer")
+                        .HasColumnName("direction");
+
+                    b.Property<DateOnly>("Week")
+                        .HasColumnType("date")
+                        .HasColumnName("week");
+
+                    b.Property<string>("PolicyDomain")
+                        .HasColumnType("text")
+                        .HasColumnName("policy_domain");
+
+                    b.Property<long>("Failures")
+                        .HasColumnType("bigint")
+                        .HasColumnName("failures");
+
+                    b.Property<long>("Sessions")
+                        .HasColumnType("bigint")
+                        .HasColumnName("sessions");
+
+                    b.HasKey("Direction", "Week", "PolicyDomain");
+
+                    b.ToTable("domain_weeks", (string)null);
                 });
 
             modelBuilder.Entity("MtaStsReporting.Persistence.Schema.InboundDailyCountRow", b =>
@@ -180,8 +232,6 @@ namespace MtaStsReporting.Migrations.PostgreSql.Migrations
                     b.HasKey("Day", "PolicyDomain", "OrganizationName", "PolicyKey");
 
                     b.HasIndex("PolicyDomain", "Day");
-
-                    b.HasIndex("Day", "PolicyDomain", "SuccessCount", "FailureCount");
 
                     b.ToTable("inbound_daily_counts", (string)null);
                 });

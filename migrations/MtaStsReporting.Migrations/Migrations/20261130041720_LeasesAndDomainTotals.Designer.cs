@@ -11,8 +11,8 @@ using MtaStsReporting.Persistence;
 namespace MtaStsReporting.Migrations.Migrations
 {
     [DbContext(typeof(ReportingDbContext))]
-    [Migration("20261130031735_LeasesAndDomainListIndex")]
-    partial class LeasesAndDomainListIndex
+    [Migration("20261130041720_LeasesAndDomainTotals")]
+    partial class LeasesAndDomainTotals
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -137,9 +137,61 @@ namespace MtaStsReporting.Migrations.Migrations
 
                     b.HasIndex("PolicyDomain", "Day");
 
-                    b.HasIndex("Day", "PolicyDomain", "SuccessCount", "FailureCount");
-
                     b.ToTable("daily_policy_counts", (string)null);
+                });
+
+            modelBuilder.Entity("MtaStsReporting.Persistence.Schema.DomainDayRow", b =>
+                {
+                    b.Property<int>("Direction")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("direction");
+
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("day");
+
+                    b.Property<string>("PolicyDomain")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("policy_domain");
+
+                    b.Property<long>("Failures")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("failures");
+
+                    b.Property<long>("Sessions")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("sessions");
+
+                    b.HasKey("Direction", "Day", "PolicyDomain");
+
+                    b.ToTable("domain_days", (string)null);
+                });
+
+            modelBuilder.Entity("MtaStsReporting.Persistence.Schema.DomainWeekRow", b =>
+                {
+                    b.Property<int>("Direction")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("direction");
+
+                    b.Property<DateOnly>("Week")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("week");
+
+                    b.Property<string>("PolicyDomain")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("policy_domain");
+
+                    b.Property<long>("Failures")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("failures");
+
+                    b.Property<long>("Sessions")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("sessions");
+
+                    b.HasKey("Direction", "Week", "PolicyDomain");
+
+                    b.ToTable("domain_weeks", (string)null);
                 });
 
             modelBuilder.Entity("MtaStsReporting.Persistence.Schema.InboundDailyCountRow", b =>
@@ -175,8 +227,6 @@ namespace MtaStsReporting.Migrations.Migrations
                     b.HasKey("Day", "PolicyDomain", "OrganizationName", "PolicyKey");
 
                     b.HasIndex("PolicyDomain", "Day");
-
-                    b.HasIndex("Day", "PolicyDomain", "SuccessCount", "FailureCount");
 
                     b.ToTable("inbound_daily_counts", (string)null);
                 });

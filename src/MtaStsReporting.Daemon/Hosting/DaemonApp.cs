@@ -53,9 +53,9 @@ public static class DaemonApp
             await Console.Error.WriteLineAsync("mtasts-reporting: configuration error: " + problem);
             return 2;
         }
-        catch (Exception ex) when (StoreProblem(ex) is { } problem)
+        catch (Persistence.StoreUnavailableException ex)
         {
-            await Console.Error.WriteLineAsync("mtasts-reporting: the store cannot be opened: " + problem);
+            await Console.Error.WriteLineAsync("mtasts-reporting: " + ex.Message);
             return 1;
         }
 
@@ -127,17 +127,16 @@ public static class DaemonApp
         try
         {
             ValidateSettings(app.Services);
-            await store.MigrateAsync(CancellationToken.None);
-            store.Open();
+            await app.Services.GetRequiredService<StoreStartup>().StartAsync(CancellationToken.None);
         }
         catch (Exception ex) when (ConfigurationProblem(ex) is { } problem)
         {
             await Console.Error.WriteLineAsync("mtasts-reporting: configuration error: " + problem);
             return 2;
         }
-        catch (Exception ex) when (StoreProblem(ex) is { } problem)
+        catch (Persistence.StoreUnavailableException ex)
         {
-            await Console.Error.WriteLineAsync($"mtasts-reporting: the store at {store.Dialect.Location} cannot be opened: {problem}");
+            await Console.Error.WriteLineAsync("mtasts-reporting: " + ex.Message);
             return 1;
         }
 
@@ -208,7 +207,9 @@ public static class DaemonApp
                 app.MapPrometheusScrapingEndpoint("/metrics");
             }
 
-            // The store opens first (StoreStartup), the listeners last.
+            // The store opens first (StoreStartup, here rather than inside the host's start, so
+            // that a store that cannot be opened is one line), the listeners last.
+            await app.Services.GetRequiredService<StoreStartup>().StartAsync(cancellationToken);
             await app.StartAsync(cancellationToken);
             listeners.OnStarted();
             return new RunningDaemon(app, listeners);
@@ -284,17 +285,6 @@ public static class DaemonApp
             .AddReadiness(configuration)
             .AddSecurity(configuration);
     }
-
-    /// <summary>A database that cannot be reached or opened (a server down, a refused password, a file not writable), in one line.</summary>
-    private static string? StoreProblem(Exception ex) => ex switch
-    {
-        Npgsql.PostgresException pg => $"{pg.MessageText} (PostgreSQL {pg.SqlState})",
-        Npgsql.NpgsqlException npgsql => ExceptionText.Innermost(npgsql),
-        Microsoft.Data.Sqlite.SqliteException sqlite => sqlite.Message,
-        UnauthorizedAccessException or IOException => ex.Message,
-        _ when ex.InnerException is not null => StoreProblem(ex.InnerException),
-        _ => null,
-    };
 
     private static string? ConfigurationProblem(Exception ex) => ex switch
     {

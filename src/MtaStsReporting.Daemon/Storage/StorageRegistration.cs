@@ -44,7 +44,8 @@ public static class StorageRegistration
 
         // Order matters: hosted services start in this order and stop in reverse, so the store
         // opens before the leases and the jobs that hold them, and closes after them.
-        services.AddHostedService<StoreStartup>();
+        services.AddSingleton<StoreStartup>();
+        services.AddHostedService(sp => sp.GetRequiredService<StoreStartup>());
         services.AddSingleton<LeaseKeeper>();
         services.AddHostedService(sp => sp.GetRequiredService<LeaseKeeper>());
         services.AddSingleton<RetentionWorker>();

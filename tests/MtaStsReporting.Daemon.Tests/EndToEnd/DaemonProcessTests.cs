@@ -77,6 +77,21 @@ public sealed class DaemonProcessTests : IDisposable
         Assert.DoesNotContain("Now listening", output);
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("keys list")]
+    public async Task A_postgresql_server_that_cannot_be_reached_is_one_line_naming_it(string words)
+    {
+        var command = words.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var port = Loopback.FreePort();
+        var (exitCode, output) = await DaemonProcess.RunToExitAsync(_cwd.Path,
+            [.. command, "--Storage:Provider=PostgreSql", $"--Storage:ConnectionString=Host=127.0.0.1;Port={port};Database=mtasts;Username=mtasts;Timeout=5"]);
+
+        Assert.Equal(1, exitCode);
+        var line = Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal($"mtasts-reporting: the store at postgresql://127.0.0.1:{port}/mtasts cannot be opened: Connection refused", line);
+    }
+
     [Fact]
     public async Task A_command_that_cannot_reach_the_daemon_names_the_url()
     {

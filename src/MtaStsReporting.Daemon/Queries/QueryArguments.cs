@@ -14,12 +14,6 @@ public readonly record struct Days(DateOnly Start, DateOnly End)
     /// <summary>Longest range a query may ask for (ten years).</summary>
     public const int MaxDays = 3660;
 
-    /// <summary>First day as stored (yyyy-MM-dd).</summary>
-    public string From => Format(Start);
-
-    /// <summary>Last day as stored.</summary>
-    public string To => Format(End);
-
     /// <summary>Every day of the range.</summary>
     public IEnumerable<DateOnly> Each()
     {
@@ -29,7 +23,7 @@ public readonly record struct Days(DateOnly Start, DateOnly End)
         }
     }
 
-    /// <summary>A day as stored and shown.</summary>
+    /// <summary>A day as shown (yyyy-MM-dd).</summary>
     public static string Format(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 }
 

@@ -45,7 +45,8 @@ public sealed class ReportingQueries(ReportingStore store)
         var order = sort == ListDomainsRequest.Types.Sort.Volume
             ? "sessions DESC, domain, dir"
             : "CAST(failures AS DOUBLE PRECISION) / CASE WHEN sessions < 1 THEN 1 ELSE sessions END DESC, sessions DESC, domain, dir";
-        var totals = mode is null ? FromDomainTotals(days, direction) : FromCounts(direction, mode);
+        var cover = Domain.Rollups.DomainTotals.Cover(days.Start, days.End);
+        var totals = mode is null ? FromDomainTotals(cover, direction) : FromCounts(direction, mode);
         if (totals is null)
         {
             return [];
@@ -53,7 +54,6 @@ public sealed class ReportingQueries(ReportingStore store)
 
         var sql = $"SELECT dir, domain, sessions, failures FROM ({totals}) AS totals ORDER BY {order} LIMIT @limit OFFSET @offset";
         await using var c = await OpenAsync(cancellationToken);
-        var cover = Domain.Rollups.DomainTotals.Cover(days.Start, days.End);
         await using var command = Scalar(c, sql, ("@from", days.Start), ("@to", days.End), ("@mode", mode), ("@limit", limit), ("@offset", offset),
             ("@w1", cover.FirstWeek), ("@w2", cover.LastWeek), ("@h1", cover.Head?.From), ("@h2", cover.Head?.To), ("@t1", cover.Tail?.From), ("@t2", cover.Tail?.To));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -71,9 +71,8 @@ public sealed class ReportingQueries(ReportingStore store)
     /// whole weeks of the range as one row each, the days at its edges from the daily rows. A
     /// 30-day range reads about six rows per domain and direction.
     /// </summary>
-    private static string? FromDomainTotals(Days days, Direction direction)
+    private static string? FromDomainTotals(Domain.Rollups.RangeCover cover, Direction direction)
     {
-        var cover = Domain.Rollups.DomainTotals.Cover(days.Start, days.End);
         var parts = new List<string>();
         foreach (var t in For(direction))
         {

@@ -50,15 +50,6 @@ public sealed class LeaseKeeper(ReportingStore store, IOptions<StoreOptions> opt
         return await held.WaitAsync(cancellationToken);
     }
 
-    /// <summary>True when this instance holds the lease now.</summary>
-    public bool IsHeld(string name)
-    {
-        lock (_lock)
-        {
-            return _leases.TryGetValue(name, out var lease) && lease.Held.Task.IsCompletedSuccessfully;
-        }
-    }
-
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

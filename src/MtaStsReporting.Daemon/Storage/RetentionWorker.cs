@@ -41,16 +41,12 @@ public sealed class RetentionWorker(IOptions<RetentionOptions> options, Reportin
     /// <summary>The lease that makes one instance the sweeper.</summary>
     public const string Lease = "retention";
 
-    /// <summary>Sweeps run by this instance since it started.</summary>
-    public int Sweeps { get; private set; }
-
     /// <summary>One sweep now (the worker's loop and tests call it).</summary>
     public async Task<SweepResult> SweepOnceAsync(CancellationToken cancellationToken)
     {
         var o = options.Value;
         var result = await store.Retention.SweepAsync(new RetentionPeriods(o.RelayOutcomeDays, o.ReportDays, o.RejectionDays, o.BatchIdDays), time.GetUtcNow(), o.StepRows,
             () => Task.Delay(TimeSpan.FromMilliseconds(20), time, cancellationToken), cancellationToken);
-        Sweeps++;
         if (result.Deleted.Values.Any(v => v > 0))
         {
             RetentionLog.Swept(logger, string.Join(", ", result.Deleted.Where(d => d.Value > 0).Select(d => $"{d.Key}={d.Value}")));

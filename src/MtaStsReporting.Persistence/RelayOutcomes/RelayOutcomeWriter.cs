@@ -105,9 +105,8 @@ public sealed class RelayOutcomeWriter(ReportingStore store)
 
     private void Write(WriteSession session, DailyOutcomeDelta delta)
     {
-        var ordered = session.Dialect.SharedWriters;
         var newPolicies = new List<string>();
-        foreach (var (key, policy) in InOrder(delta.Policies, k => k, ordered))
+        foreach (var (key, policy) in session.InWriteOrder(delta.Policies, k => k))
         {
             if (_knownPolicies.Contains(key))
             {
@@ -118,8 +117,8 @@ public sealed class RelayOutcomeWriter(ReportingStore store)
             newPolicies.Add(key);
         }
 
-        var days = InOrder(delta.PolicyDays, k => $"{k.Day:O}|{k.PolicyDomain.Value}|{k.PolicyKey}", ordered).ToList();
-        var failures = InOrder(delta.Failures, k => $"{k.Day:O}|{k.PolicyDomain.Value}|{k.PolicyKey}|{k.DetailKey}", ordered).ToList();
+        var days = session.InWriteOrder(delta.PolicyDays, k => $"{k.Day:O}|{k.PolicyDomain.Value}|{k.PolicyKey}").ToList();
+        var failures = session.InWriteOrder(delta.Failures, k => $"{k.Day:O}|{k.PolicyDomain.Value}|{k.PolicyKey}|{k.DetailKey}").ToList();
         if (session.Dialect.ArrayWrites)
         {
             WriteCountersAsArrays(session, days, failures);
@@ -142,7 +141,7 @@ public sealed class RelayOutcomeWriter(ReportingStore store)
         Rollups.DomainTotalsWriter.Add(session, Domain.Rollups.TrafficDirection.Outbound,
             days.Select(r => (r.Key.Day, r.Key.PolicyDomain.Value, r.Value.Successes + r.Value.Failures, r.Value.Failures)));
 
-        foreach (var (k, c) in InOrder(delta.Fetches, k => $"{k.Day:O}|{k.PolicyDomain.Value}|{k.OutcomeKey}", ordered))
+        foreach (var (k, c) in session.InWriteOrder(delta.Fetches, k => $"{k.Day:O}|{k.PolicyDomain.Value}|{k.OutcomeKey}"))
         {
             var o = c.Outcome;
             var policy = o.Policy?.Policy;
@@ -174,14 +173,6 @@ public sealed class RelayOutcomeWriter(ReportingStore store)
                 details.Select(d => d.FailureReasonCode).ToArray(), details.Select(d => d.AdditionalInformation).ToArray(), failures.Select(r => r.Value.Count).ToArray());
         }
     }
-
-    /// <summary>
-    /// Rows in key order where several instances write (see <see cref="StoreDialect.SharedWriters"/>);
-    /// as they come otherwise, since sorting costs the embedded engine time for nothing. The
-    /// order is ordinal on the key's text: the same on every instance, whatever its culture.
-    /// </summary>
-    internal static IEnumerable<KeyValuePair<TKey, TValue>> InOrder<TKey, TValue>(IReadOnlyDictionary<TKey, TValue> rows, Func<TKey, string> sortKey, bool ordered) =>
-        ordered ? rows.OrderBy(kv => sortKey(kv.Key), StringComparer.Ordinal) : rows;
 
     private static string Json(IReadOnlyList<string> values) => JsonSerializer.Serialize(values);
 }

@@ -111,18 +111,17 @@ public sealed class TlsReportStore(ReportingStore store)
 
     private static void WriteRollup(WriteSession session, InboundDailyDelta rollup)
     {
-        var ordered = session.Dialect.SharedWriters;
-        foreach (var (key, p) in RelayOutcomes.RelayOutcomeWriter.InOrder(rollup.Policies, k => k, ordered))
+        foreach (var (key, p) in session.InWriteOrder(rollup.Policies, k => k))
         {
             session.Execute(PoliciesTable.Insert, key, p.PolicyType, JsonSerializer.Serialize(p.PolicyStrings), JsonSerializer.Serialize(p.MxHosts), p.Mode);
         }
 
-        foreach (var (k, c) in RelayOutcomes.RelayOutcomeWriter.InOrder(rollup.Days, RowOrder, ordered))
+        foreach (var (k, c) in session.InWriteOrder(rollup.Days, RowOrder))
         {
             session.Execute(InboundDailyCountsTable.Add, k.Day, k.PolicyDomain, k.OrganizationName, k.PolicyKey, c.Successes, c.Failures, c.Reports);
         }
 
-        foreach (var (k, c) in RelayOutcomes.RelayOutcomeWriter.InOrder(rollup.Failures, k => RowOrder(k.Row) + "|" + k.DetailKey, ordered))
+        foreach (var (k, c) in session.InWriteOrder(rollup.Failures, k => RowOrder(k.Row) + "|" + k.DetailKey))
         {
             session.Execute(InboundDailyFailuresTable.Add, k.Row.Day, k.Row.PolicyDomain, k.Row.OrganizationName, k.Row.PolicyKey, k.DetailKey,
                 c.ResultType, c.SendingMtaIp, c.ReceivingMxHostname, c.ReceivingIp, c.Count);

@@ -1,3 +1,4 @@
+using MtaStsReporting.Domain.Rollups;
 using MtaStsReporting.Persistence.Store;
 
 namespace MtaStsReporting.Persistence.Retention;
@@ -35,16 +36,17 @@ public sealed class RetentionSweeper(ReportingStore store)
             deleted[table] = await InStepsAsync(s => s.Execute(dialect.BoundedDelete(table, "day < @cut"), Day(periods.ReportDays), stepRows), stepRows, betweenSteps, cancellationToken);
         }
 
-        // By the day a report covers, as its roll-ups: a report of the first day kept stays with them.
         // The domain totals go with the days they sum; a week once all its days are gone.
-        foreach (var (direction, days) in new[] { (1, periods.RelayOutcomeDays), (2, periods.ReportDays) })
+        foreach (var (traffic, days) in new[] { (TrafficDirection.Outbound, periods.RelayOutcomeDays), (TrafficDirection.Inbound, periods.ReportDays) })
         {
+            var direction = (int)traffic;
             deleted[$"domain_days/{direction}"] = await InStepsAsync(
                 s => s.Execute(dialect.BoundedDelete("domain_days", $"direction = {direction} AND day < @cut"), Day(days), stepRows), stepRows, betweenSteps, cancellationToken);
             deleted[$"domain_weeks/{direction}"] = await InStepsAsync(
                 s => s.Execute(dialect.BoundedDelete("domain_weeks", $"direction = {direction} AND week < @cut"), Day(days).AddDays(-6), stepRows), stepRows, betweenSteps, cancellationToken);
         }
 
+        // By the day a report covers, as its roll-ups: a report of the first day kept stays with them.
         var reportCut = new DateTimeOffset(Day(periods.ReportDays).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero).ToUnixTimeMilliseconds();
         deleted["tlsrpt_reports"] = await InStepsAsync(s => DeleteReports(s, reportCut, stepRows), stepRows, betweenSteps, cancellationToken);
         deleted["tlsrpt_rejections"] = await InStepsAsync(

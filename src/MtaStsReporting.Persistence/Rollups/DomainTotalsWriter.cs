@@ -19,10 +19,8 @@ internal static class DomainTotalsWriter
             return;
         }
 
-        var byWeek = DomainTotals.ByWeek(byDay);
-        // Key order, for the same reason as the counters (several instances, no deadlocks).
-        var days = byDay.OrderBy(kv => kv.Key.Day).ThenBy(kv => kv.Key.PolicyDomain, StringComparer.Ordinal).ToList();
-        var weeks = byWeek.OrderBy(kv => kv.Key.Day).ThenBy(kv => kv.Key.PolicyDomain, StringComparer.Ordinal).ToList();
+        var days = session.InWriteOrder(byDay, Order).ToList();
+        var weeks = session.InWriteOrder(DomainTotals.ByWeek(byDay), Order).ToList();
         var dir = (int)direction;
         if (session.Dialect.ArrayWrites)
         {
@@ -42,5 +40,7 @@ internal static class DomainTotalsWriter
         {
             session.Execute(DomainTotalsTable.AddWeek, dir, k.Day, k.PolicyDomain, t.Sessions, t.Failures);
         }
+
+        static string Order(DomainDay k) => $"{k.Day:O}|{k.PolicyDomain}";
     }
 }

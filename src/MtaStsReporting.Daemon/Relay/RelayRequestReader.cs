@@ -1,4 +1,3 @@
-using System.Net;
 using MtaStsReporting.Api.V1;
 using MtaStsReporting.Daemon.Hosting;
 using MtaStsReporting.Domain.MtaSts;
@@ -28,12 +27,12 @@ public sealed class RelayRequestReader(RelayOptions options, TimeProvider time)
     // Limits on what one outcome may carry. Generous for real relays, small enough that no
     // single request can make the store grow without bound.
     internal const int MaxBatchIdLength = 128;
-    internal const int MaxPolicyStrings = 1_000;
-    internal const int MaxPolicyStringLength = 1_024;
-    internal const int MaxMxHosts = 100;
-    internal const int MaxHeloLength = 255;
-    internal const int MaxReasonLength = 1_024;
-    internal const int MaxAdditionalInformationLength = 2_048;
+    internal const int MaxPolicyStrings = OutcomeFields.MaxPolicyStrings;
+    internal const int MaxPolicyStringLength = OutcomeFields.MaxPolicyStringLength;
+    internal const int MaxMxHosts = OutcomeFields.MaxMxHosts;
+    internal const int MaxHeloLength = OutcomeFields.MaxHeloLength;
+    internal const int MaxReasonLength = OutcomeFields.MaxReasonLength;
+    internal const int MaxAdditionalInformationLength = OutcomeFields.MaxAdditionalInformationLength;
     internal const long MaxCount = 1_000_000_000;
 
     // Relays report the same few thousand domains and policies over and over: their checked,
@@ -466,37 +465,16 @@ public sealed class RelayRequestReader(RelayOptions options, TimeProvider time)
             return null;
         }
 
-        // IPAddress.TryParse also takes legacy IPv4 forms ("1.2.3" is 1.2.0.3, "010.0.0.1" may be
-        // octal); only the dotted quad in its plain spelling is an address here.
-        if (text.Length > 45 || text.Contains('%') || !IPAddress.TryParse(text, out var address)
-            || (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && address.ToString() != text))
+        if (!OutcomeFields.TryNormaliseIp(text, out var ip))
         {
             return new FieldError(field, $"'{Domain.Quote.Shorten(text)}' is not an IPv4 or IPv6 address");
         }
 
-        // One spelling per address, so that equal details count together.
-        normalised = (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).ToString();
+        normalised = ip;
         return null;
     }
 
-    /// <summary>Free text: bounded, and no control characters (they break logs and reports).</summary>
-    private static string? CheckText(string text, int maxLength)
-    {
-        if (text.Length > maxLength)
-        {
-            return $"is longer than {maxLength} characters";
-        }
-
-        foreach (var c in text)
-        {
-            if (char.IsControl(c) && c != '\t')
-            {
-                return $"contains the control character U+{(int)c:X4}";
-            }
-        }
-
-        return null;
-    }
+    private static string? CheckText(string text, int maxLength) => OutcomeFields.CheckText(text, maxLength);
 
     private static string? Empty(string text) => text.Length == 0 ? null : text;
 

@@ -44,6 +44,9 @@ public readonly record struct PolicyDayKey(DateOnly Day, DomainName PolicyDomain
 /// <summary>Key of a per-day failure detail row.</summary>
 public readonly record struct FailureDayKey(DateOnly Day, DomainName PolicyDomain, string PolicyKey, string DetailKey);
 
+/// <summary>Key of the TLSRPT record a relay saw for a recipient domain on a day.</summary>
+public readonly record struct RecordDayKey(DateOnly Day, DomainName RecipientDomain);
+
 /// <summary>Key of a per-day policy fetch row.</summary>
 public readonly record struct FetchDayKey(DateOnly Day, DomainName PolicyDomain, string OutcomeKey);
 
@@ -58,6 +61,7 @@ public sealed class DailyOutcomeDelta
     private readonly Dictionary<PolicyDayKey, PolicyDayCounts> _policyDays = [];
     private readonly Dictionary<FailureDayKey, FailureDetailCount> _failures = [];
     private readonly Dictionary<FetchDayKey, FetchDayCounts> _fetches = [];
+    private readonly Dictionary<RecordDayKey, string> _records = [];
 
     /// <summary>Distinct policies referenced.</summary>
     public IReadOnlyDictionary<string, AppliedPolicy> Policies => _policies;
@@ -70,6 +74,12 @@ public sealed class DailyOutcomeDelta
 
     /// <summary>Policy fetch outcomes per day.</summary>
     public IReadOnlyDictionary<FetchDayKey, FetchDayCounts> Fetches => _fetches;
+
+    /// <summary>
+    /// The TLSRPT record (RFC 8460 §3) each recipient domain published, as the relays saw it on
+    /// the day: where that day's report goes. The last one seen on a day wins.
+    /// </summary>
+    public IReadOnlyDictionary<RecordDayKey, string> TlsRptRecords => _records;
 
     /// <summary>Sum of the session counts added.</summary>
     public long SessionCount { get; private set; }
@@ -102,6 +112,45 @@ public sealed class DailyOutcomeDelta
         }
 
         SessionCount += outcome.Count;
+    }
+
+    /// <summary>
+    /// Folds in one session as a libtlsrpt datagram reports it (SPEC "Relays as they are"): a
+    /// success or a failure by <paramref name="failed"/>, and each failure detail counted once
+    /// under its own counter. RFC 8460 §4.4 lets a failed session have no detail, and a detail
+    /// count differ from the failures.
+    /// </summary>
+    public void AddSession(DomainName domain, DateOnly day, AppliedPolicy policy, bool failed, IReadOnlyList<FailureDetail> details)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        ArgumentNullException.ThrowIfNull(details);
+        var policyKey = policy.Key;
+        _policies.TryAdd(policyKey, policy);
+        var key = new PolicyDayKey(day, domain, policyKey);
+        var counts = GetOrAdd(_policyDays, key, static _ => new PolicyDayCounts());
+        if (failed)
+        {
+            counts.Failures++;
+        }
+        else
+        {
+            counts.Successes++;
+        }
+
+        foreach (var detail in details)
+        {
+            var fk = new FailureDayKey(day, domain, policyKey, detail.Key);
+            GetOrAdd(_failures, fk, _ => new FailureDetailCount(detail)).Count++;
+        }
+
+        SessionCount++;
+    }
+
+    /// <summary>Keeps the TLSRPT record a relay saw for <paramref name="domain"/> on <paramref name="day"/>.</summary>
+    public void AddTlsRptRecord(DateOnly day, DomainName domain, string record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        _records[new RecordDayKey(day, domain)] = record;
     }
 
     /// <summary>Folds in one policy fetch outcome.</summary>
@@ -137,6 +186,11 @@ public sealed class DailyOutcomeDelta
         foreach (var (k, c) in other._fetches)
         {
             Widen(GetOrAdd(_fetches, k, _ => new FetchDayCounts(c.Outcome)), c.FirstSeen, c.LastSeen, c.Count);
+        }
+
+        foreach (var (k, r) in other._records)
+        {
+            _records[k] = r;
         }
 
         SessionCount += other.SessionCount;

@@ -52,6 +52,9 @@ public sealed class ReportingDbContext(DbContextOptions<ReportingDbContext> opti
     /// <summary>Jobs held by one instance at a time.</summary>
     public DbSet<LeaseRow> Leases => Set<LeaseRow>();
 
+    /// <summary>TLSRPT records seen by relays, per recipient domain and day.</summary>
+    public DbSet<TlsRptRecordDayRow> TlsRptRecordDays => Set<TlsRptRecordDayRow>();
+
     /// <summary>Refused inbound input.</summary>
     public DbSet<ReportRejectionRow> ReportRejections => Set<ReportRejectionRow>();
 
@@ -121,6 +124,12 @@ public sealed class ReportingDbContext(DbContextOptions<ReportingDbContext> opti
         {
             e.ToTable("domain_weeks");
             e.HasKey(x => new { x.Direction, x.Week, x.PolicyDomain });
+        });
+
+        modelBuilder.Entity<TlsRptRecordDayRow>(e =>
+        {
+            e.ToTable("tlsrpt_record_days");
+            e.HasKey(x => new { x.Day, x.RecipientDomain });
         });
 
         modelBuilder.Entity<LeaseRow>(e =>

@@ -667,6 +667,26 @@ namespace MtaStsReporting.Migrations.PostgreSql.Migrations
                     b.ToTable("tlsrpt_reports", (string)null);
                 });
 
+            modelBuilder.Entity("MtaStsReporting.Persistence.Schema.TlsRptRecordDayRow", b =>
+                {
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("date")
+                        .HasColumnName("day");
+
+                    b.Property<string>("RecipientDomain")
+                        .HasColumnType("text")
+                        .HasColumnName("recipient_domain");
+
+                    b.Property<string>("Record")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("record");
+
+                    b.HasKey("Day", "RecipientDomain");
+
+                    b.ToTable("tlsrpt_record_days", (string)null);
+                });
+
             modelBuilder.Entity("MtaStsReporting.Persistence.Schema.TlsReportFailureRow", b =>
                 {
                     b.HasOne("MtaStsReporting.Persistence.Schema.TlsReportPolicyRow", null)

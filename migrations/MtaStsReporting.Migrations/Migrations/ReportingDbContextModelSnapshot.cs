@@ -654,6 +654,26 @@ namespace MtaStsReporting.Migrations.Migrations
                     b.ToTable("tlsrpt_reports", (string)null);
                 });
 
+            modelBuilder.Entity("MtaStsReporting.Persistence.Schema.TlsRptRecordDayRow", b =>
+                {
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("day");
+
+                    b.Property<string>("RecipientDomain")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("recipient_domain");
+
+                    b.Property<string>("Record")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("record");
+
+                    b.HasKey("Day", "RecipientDomain");
+
+                    b.ToTable("tlsrpt_record_days", (string)null);
+                });
+
             modelBuilder.Entity("MtaStsReporting.Persistence.Schema.TlsReportFailureRow", b =>
                 {
                     b.HasOne("MtaStsReporting.Persistence.Schema.TlsReportPolicyRow", null)

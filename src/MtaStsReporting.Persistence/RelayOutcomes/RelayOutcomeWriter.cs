@@ -37,6 +37,10 @@ public sealed class RelayOutcomeWriter(ReportingStore store)
     // Only the writer's loop touches it.
     private readonly HashSet<string> _knownPolicies = [];
 
+    // The TLSRPT record last written per recipient domain and day: relays pass it with every
+    // datagram, and it changes rarely, so only a change is written. Only the writer's loop touches it.
+    private readonly Dictionary<RecordDayKey, string> _knownRecords = [];
+
     /// <summary>Commits a batch; completes once it is durable, or known as a duplicate.</summary>
     /// <exception cref="StoreUnavailableException">Nothing of the batch was stored; the relay may retry.</exception>
     public Task<BatchCommitResult> CommitAsync(PendingBatch batch, CancellationToken cancellationToken) =>
@@ -150,7 +154,31 @@ public sealed class RelayOutcomeWriter(ReportingStore store)
                 c.FirstSeen.ToUnixTimeMilliseconds(), c.LastSeen.ToUnixTimeMilliseconds(), c.Count);
         }
 
-        session.AfterCommit(() => _knownPolicies.UnionWith(newPolicies));
+        var newRecords = new List<KeyValuePair<RecordDayKey, string>>();
+        foreach (var (k, record) in session.InWriteOrder(delta.TlsRptRecords, k => $"{k.Day:O}|{k.RecipientDomain.Value}"))
+        {
+            if (_knownRecords.TryGetValue(k, out var known) && known == record)
+            {
+                continue;
+            }
+
+            session.Execute(TlsRptRecordDaysTable.Put, k.Day, k.RecipientDomain.Value, record);
+            newRecords.Add(new(k, record));
+        }
+
+        session.AfterCommit(() =>
+        {
+            _knownPolicies.UnionWith(newPolicies);
+            if (_knownRecords.Count > 100_000)
+            {
+                _knownRecords.Clear();
+            }
+
+            foreach (var (k, record) in newRecords)
+            {
+                _knownRecords[k] = record;
+            }
+        });
     }
 
     /// <summary>The same rows as the per-row statements, in two statements (see <see cref="RelayCounterArrays"/>).</summary>

@@ -26,7 +26,7 @@ public sealed class RetentionSweeper(ReportingStore store)
         long Ms(int days) => now.AddDays(-days).ToUnixTimeMilliseconds();
         var dialect = store.Dialect;
 
-        foreach (var table in new[] { "daily_policy_counts", "daily_failure_details", "policy_fetch_days" })
+        foreach (var table in new[] { "daily_policy_counts", "daily_failure_details", "policy_fetch_days", "tlsrpt_record_days" })
         {
             deleted[table] = await InStepsAsync(s => s.Execute(dialect.BoundedDelete(table, "day < @cut"), Day(periods.RelayOutcomeDays), stepRows), stepRows, betweenSteps, cancellationToken);
         }

@@ -249,6 +249,22 @@ public sealed class LeaseRow
     public DateTimeOffset ExpiresAt { get; set; }
 }
 
+/// <summary>
+/// The TLSRPT record (RFC 8460 §3) a relay saw for a recipient domain on a UTC day (libtlsrpt's
+/// <c>pr</c>): where that day's outbound report goes, without a DNS look-up.
+/// </summary>
+public sealed class TlsRptRecordDayRow
+{
+    /// <summary>UTC day.</summary>
+    public DateOnly Day { get; set; }
+
+    /// <summary>Normalised recipient domain.</summary>
+    public required string RecipientDomain { get; set; }
+
+    /// <summary>The record text as the relay passed it on; the last one seen that day.</summary>
+    public required string Record { get; set; }
+}
+
 /// <summary>Sessions and failures of one policy domain on one UTC day, per direction: what the domain list reads.</summary>
 public sealed class DomainDayRow
 {

@@ -175,6 +175,16 @@ internal static class ApiKeysTable
     public const string Columns = "id, name, role, secret_hash, created_at, revoked_at";
 }
 
+/// <summary><c>tlsrpt_record_days</c>: the TLSRPT record relays saw per recipient domain and day.</summary>
+internal static class TlsRptRecordDaysTable
+{
+    public const string Put =
+        """
+        INSERT INTO tlsrpt_record_days (day, recipient_domain, record) VALUES (@d, @dom, @r)
+        ON CONFLICT (day, recipient_domain) DO UPDATE SET record = excluded.record
+        """;
+}
+
 /// <summary><c>leases</c>: which instance holds a job that must run once (a mailbox, retention).</summary>
 internal static class LeasesTable
 {

@@ -34,6 +34,32 @@ public sealed class RelayOutcomeWriterTests
 
     [Theory]
     [MemberData(nameof(TestStore.Engines), MemberType = typeof(TestStore))]
+    public async Task The_tlsrpt_record_relays_saw_is_kept_per_domain_and_day_and_the_last_one_of_a_day_wins(StoreProvider engine)
+    {
+        await using var t = await TestStore.OpenAsync(engine);
+        var day = DateOnly.FromDateTime(Now.UtcDateTime);
+        var example = Domain.Names.DomainName.Parse("example.com");
+        async Task Send(string id, DateOnly on, string record)
+        {
+            var delta = Rows.Delta("example.com", Now, 1);
+            delta.AddTlsRptRecord(on, example, record);
+            await t.Store.Relay.CommitAsync(new PendingBatch(id, delta), CancellationToken.None);
+        }
+
+        await Send("a", day, "v=TLSRPTv1; rua=mailto:old@example.com");
+        await Send("b", day, "v=TLSRPTv1; rua=mailto:new@example.com");
+        // The same record again is not written again, and does not undo the change.
+        await Send("c", day, "v=TLSRPTv1; rua=mailto:new@example.com");
+        await Send("d", day.AddDays(1), "v=TLSRPTv1; rua=https://reports.example.com/v1");
+
+        await using var db = t.Store.CreateContext();
+        var rows = await db.TlsRptRecordDays.AsNoTracking().OrderBy(r => r.Day).ToListAsync();
+        Assert.Equal([(day, "example.com", "v=TLSRPTv1; rua=mailto:new@example.com"), (day.AddDays(1), "example.com", "v=TLSRPTv1; rua=https://reports.example.com/v1")],
+            rows.Select(r => (r.Day, r.RecipientDomain, r.Record)));
+    }
+
+    [Theory]
+    [MemberData(nameof(TestStore.Engines), MemberType = typeof(TestStore))]
     public async Task A_retry_that_joins_the_first_attempt_in_one_transaction_counts_once(StoreProvider engine)
     {
         await using var t = await TestStore.OpenAsync(engine);

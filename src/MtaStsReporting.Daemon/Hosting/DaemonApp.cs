@@ -9,6 +9,7 @@ using DnsClient;
 using Microsoft.Extensions.Options;
 using MtaStsReporting.Daemon.Ingestion;
 using MtaStsReporting.Daemon.Ingestion.Imap;
+using MtaStsReporting.Daemon.Collector;
 using MtaStsReporting.Daemon.Relay;
 using MtaStsReporting.Daemon.Storage;
 using MtaStsReporting.Persistence;
@@ -54,6 +55,11 @@ public static class DaemonApp
             return 2;
         }
         catch (Persistence.StoreUnavailableException ex)
+        {
+            await Console.Error.WriteLineAsync("mtasts-reporting: " + ex.Message);
+            return 1;
+        }
+        catch (CollectorSocketException ex)
         {
             await Console.Error.WriteLineAsync("mtasts-reporting: " + ex.Message);
             return 1;
@@ -280,6 +286,7 @@ public static class DaemonApp
             .AddStore(configuration)
             .AddDns(configuration)
             .AddRelay(configuration)
+            .AddCollector(configuration)
             .AddIngestion(configuration)
             .AddQueries()
             .AddReadiness(configuration)

@@ -15,6 +15,7 @@ public static class SettingsSections
         (Storage.StoreOptions.Section, typeof(Storage.StoreOptions)),
         (Storage.RetentionOptions.Section, typeof(Storage.RetentionOptions)),
         (Relay.RelayOptions.Section, typeof(Relay.RelayOptions)),
+        (Collector.CollectorOptions.Section, typeof(Collector.CollectorOptions)),
         (Ingestion.IngestionOptions.Section, typeof(Ingestion.IngestionOptions)),
         (DnsOptions.Section, typeof(DnsOptions)),
         (Readiness.CheckOptions.Section, typeof(Readiness.CheckOptions)),

@@ -20,6 +20,10 @@ public sealed class DaemonMetrics : IDisposable
     private readonly Counter<long> _groupFailures;
     private readonly Counter<long> _reports;
     private readonly Counter<long> _mailboxErrors;
+    private readonly Counter<long> _datagrams;
+    private readonly Counter<long> _datagramNotes;
+    private readonly Counter<long> _collectorSessions;
+    private readonly Counter<long> _collectorDropped;
 
     /// <summary>Creates the instruments on a meter from the factory.</summary>
     public DaemonMetrics(IMeterFactory meters)
@@ -31,6 +35,10 @@ public sealed class DaemonMetrics : IDisposable
         _groupDuration = _meter.CreateHistogram<double>("mtasts.group_commit.duration", unit: "s", description: "Time of a group commit, fsync included.");
         _groupFailures = _meter.CreateCounter<long>("mtasts.group_commit.failures", description: "Store transactions that failed (nothing of them was stored; the units may be retried alone).");
         _reports = _meter.CreateCounter<long>("mtasts.reports", description: "Inbound reports by status and source.");
+        _datagrams = _meter.CreateCounter<long>("mtasts.collector.datagrams", description: "libtlsrpt datagrams read, by result (counted, refused) and reason.");
+        _datagramNotes = _meter.CreateCounter<long>("mtasts.collector.notes", description: "Counted datagrams with something odd, by note (count-mismatch, not-utf8, internal-failure-code, unknown-failure-code).");
+        _collectorSessions = _meter.CreateCounter<long>("mtasts.collector.sessions", description: "Sessions from libtlsrpt datagrams committed to the store.");
+        _collectorDropped = _meter.CreateCounter<long>("mtasts.collector.dropped", description: "Datagrams received but dropped because reading fell behind (Collector:MaxQueuedMiB).");
         _mailboxErrors = _meter.CreateCounter<long>("mtasts.mailbox.errors", description: "IMAP connection or session errors.");
     }
 
@@ -43,6 +51,38 @@ public sealed class DaemonMetrics : IDisposable
             _sessions.Add(sessions);
         }
     }
+
+    /// <summary>A slab of datagrams was read: how many were counted, refused by reason, and noted by note.</summary>
+    public void CollectorDatagrams(long counted, ReadOnlySpan<long> refusedByReason, ReadOnlySpan<long> notes)
+    {
+        if (counted > 0)
+        {
+            _datagrams.Add(counted, new KeyValuePair<string, object?>("result", "counted"), new KeyValuePair<string, object?>("reason", "ok"));
+        }
+
+        for (var i = 0; i < refusedByReason.Length; i++)
+        {
+            if (refusedByReason[i] > 0)
+            {
+                _datagrams.Add(refusedByReason[i], new KeyValuePair<string, object?>("result", "refused"),
+                    new KeyValuePair<string, object?>("reason", Domain.RelayOutcomes.Datagrams.DatagramVerdictNames.Name((Domain.RelayOutcomes.Datagrams.DatagramRefusal)i)));
+            }
+        }
+
+        for (var i = 0; i < notes.Length; i++)
+        {
+            if (notes[i] > 0)
+            {
+                _datagramNotes.Add(notes[i], new KeyValuePair<string, object?>("note", Domain.RelayOutcomes.Datagrams.DatagramVerdictNames.Name(Domain.RelayOutcomes.Datagrams.DatagramVerdictNames.EachNote[i])));
+            }
+        }
+    }
+
+    /// <summary>Sessions from datagrams were committed.</summary>
+    public void CollectorCommitted(long sessions) => _collectorSessions.Add(sessions);
+
+    /// <summary>Datagrams were dropped because reading fell behind.</summary>
+    public void CollectorDropped(long datagrams) => _collectorDropped.Add(datagrams);
 
     /// <summary>A group commit went through.</summary>
     public void GroupCommitted(int units, TimeSpan elapsed)

@@ -150,17 +150,23 @@ public sealed class CollectorSocket : IDisposable
         return socket.ReceiveBufferSize;
     }
 
-    /// <inheritdoc />
-    public void Dispose()
+    /// <summary>Removes the socket file (senders then find no collector); the socket still reads what is queued.</summary>
+    public void RemoveFile()
     {
-        Socket.Dispose();
         try
         {
             File.Delete(Path);
         }
-        catch (IOException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            // Gone already, or the directory went away: nothing left to clean.
+            // Gone already, or its directory went away: nothing left to clean.
         }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        Socket.Dispose();
+        RemoveFile();
     }
 }

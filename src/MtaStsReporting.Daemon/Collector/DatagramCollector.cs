@@ -24,7 +24,7 @@ namespace MtaStsReporting.Daemon.Collector;
 /// reads what the socket still holds, and commits everything before the store closes.
 /// </remarks>
 public sealed class DatagramCollector(IOptions<CollectorOptions> options, RelayOutcomeWriter writer, TimeProvider time, DaemonMetrics metrics, ILogger<DatagramCollector> logger)
-    : IHostedService
+    : IHostedService, IDisposable
 {
     private readonly CollectorOptions _options = options.Value;
     private readonly string _instance = $"{Environment.MachineName}:{Environment.ProcessId}:{Stopwatch.GetTimestamp():x}";
@@ -45,12 +45,16 @@ public sealed class DatagramCollector(IOptions<CollectorOptions> options, RelayO
     /// <summary>Sessions committed since start.</summary>
     public long CommittedSessions => Interlocked.Read(ref _committedSessions);
 
-    /// <inheritdoc />
-    public Task StartAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Binds the socket when the collector is on. Called before the host starts (as the store
+    /// is opened), so that a path that cannot be bound is one line, not the host's stack trace.
+    /// </summary>
+    /// <exception cref="CollectorSocketException">The path is in use or cannot be a socket.</exception>
+    public void OpenSocket()
     {
-        if (!_options.Enabled)
+        if (!_options.Enabled || _socket is not null)
         {
-            return Task.CompletedTask;
+            return;
         }
 
         _socket = CollectorSocket.Bind(_options);
@@ -60,6 +64,16 @@ public sealed class DatagramCollector(IOptions<CollectorOptions> options, RelayO
         if (queueLength < 1024)
         {
             CollectorLog.ShortQueue(logger, queueLength.Value);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        OpenSocket();
+        if (_socket is null)
+        {
+            return Task.CompletedTask;
         }
 
         _receiver = new DatagramReceiver(_socket.Socket, _options.MaxDatagramBytes, _options.MaxQueuedMiB);
@@ -79,11 +93,20 @@ public sealed class DatagramCollector(IOptions<CollectorOptions> options, RelayO
 
         // New datagrams find no socket (the MTA drops them, as it would with no collector);
         // the ones already queued are read, folded and committed.
-        File.Delete(_socket.Path);
+        _socket.RemoveFile();
         await Task.Run(_receiver!.Stop, CancellationToken.None);
         await _folding!;
         _socket.Dispose();
         CollectorLog.Stopped(logger, CommittedSessions);
+    }
+
+    /// <summary>Closes a socket that was opened but never started (the daemon failed to start).</summary>
+    public void Dispose()
+    {
+        if (_receiver is null)
+        {
+            _socket?.Dispose();
+        }
     }
 
     private async Task FoldAsync()

@@ -216,6 +216,7 @@ public static class DaemonApp
             // The store opens first (StoreStartup, here rather than inside the host's start, so
             // that a store that cannot be opened is one line), the listeners last.
             await app.Services.GetRequiredService<StoreStartup>().StartAsync(cancellationToken);
+            app.Services.GetRequiredService<DatagramCollector>().OpenSocket();
             await app.StartAsync(cancellationToken);
             listeners.OnStarted();
             return new RunningDaemon(app, listeners);

@@ -12,6 +12,10 @@
 //       (a polite relay's latency alone, then beside a greedy one far over Limits:CallsPerSecondPerCaller)
 //   dotnet run -c Release --project bench/MtaStsReporting.Bench -- --scenarios query [--domains 1000] [--days 400] [--rounds 3] [--out DIR]
 //       (query latency on a store loaded with the daemon's write code; --out keeps and reuses the SQLite store)
+//   dotnet run -c Release --project bench/MtaStsReporting.Bench -- --scenarios datagram [--seconds 10] [--rounds 3] [--senders 2]
+//       [--rate 100000] [--qlen 65536]
+//       (the libtlsrpt collector: the bare socket, the daemon flat out, and the daemon at --rate datagrams/s, side by side;
+//        --qlen sets net.unix.max_dgram_qlen for the run and restores it after; needs root)
 //   --store sqlite|postgresql  (every scenario but limits: the store measured; PostgreSQL is a cluster the bench
 //       starts from Debian's packages, default durability) and, for stream and unary, --instances N (daemons on one
 //       PostgreSQL database, the relay connections spread over them)
@@ -30,6 +34,12 @@ var settings = Settings.Parse(args);
 if (settings.Scenarios is ["query"])
 {
     await MtaStsReporting.Bench.QueryBenchmark.RunAsync(Daemon.DaemonDll(), settings.Domains, settings.Days, settings.Rounds, settings.Output, settings.Store);
+    return;
+}
+
+if (settings.Scenarios is ["datagram"])
+{
+    await MtaStsReporting.Bench.DatagramBenchmark.RunAsync(Daemon.DaemonDll(), settings.Seconds, settings.Rounds, settings.Senders, settings.Rate, settings.QueueLength, settings.Store);
     return;
 }
 
@@ -123,7 +133,7 @@ foreach (var group in results.GroupBy(r => r.Scenario))
 }
 
 internal sealed record Settings(int Seconds, int WarmupSeconds, int Relays, int Streams, int UnaryConcurrency, int UnaryBatch, int Rounds, string? Url, string[] Scenarios, int Files, string? Output, int Domains, int Days,
-    string Store, int Instances)
+    string Store, int Instances, int Senders = 2, int Rate = 100_000, int? QueueLength = null)
 {
     public static Settings Parse(string[] args)
     {
@@ -141,7 +151,8 @@ internal sealed record Settings(int Seconds, int WarmupSeconds, int Relays, int 
 
         return new Settings(Get("--seconds", 10), Get("--warmup", 3), Get("--relays", 4), Get("--streams", 4), Get("--unary-concurrency", 64), Get("--unary-batch", 10), Get("--rounds", 3),
             GetText("--url"), (GetText("--scenarios") ?? "stream,unary").Split(','), Get("--files", 4000), GetText("--out"), Get("--domains", 1000), Get("--days", 400),
-            GetText("--store") ?? "sqlite", Get("--instances", 1));
+            GetText("--store") ?? "sqlite", Get("--instances", 1), Get("--senders", 2), Get("--rate", 100_000),
+            GetText("--qlen") is { } qlen ? int.Parse(qlen, CultureInfo.InvariantCulture) : null);
     }
 }
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using MtaStsReporting.Daemon.Hosting;
 
@@ -11,6 +12,7 @@ public static class CollectorRegistration
     {
         services.AddSettings<CollectorOptions>(configuration, CollectorOptions.Section);
         services.AddSingleton<IValidateOptions<CollectorOptions>, CollectorOptionsValidator>();
+        services.TryAddSingleton<ICollectorSink, StoreCollectorSink>();
         services.AddSingleton<DatagramCollector>();
         services.AddHostedService(sp => sp.GetRequiredService<DatagramCollector>());
         return services;

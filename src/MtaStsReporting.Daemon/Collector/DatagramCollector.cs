@@ -4,8 +4,6 @@ using MtaStsReporting.Daemon.Observability;
 using MtaStsReporting.Daemon.Security;
 using MtaStsReporting.Domain.RelayOutcomes;
 using MtaStsReporting.Domain.RelayOutcomes.Datagrams;
-using MtaStsReporting.Persistence;
-using MtaStsReporting.Persistence.RelayOutcomes;
 
 namespace MtaStsReporting.Daemon.Collector;
 
@@ -16,25 +14,24 @@ namespace MtaStsReporting.Daemon.Collector;
 /// <see cref="DatagramReceiver"/> copies datagrams into slabs on its own thread; this service
 /// reads and folds them into a delta in memory; and at most every
 /// <see cref="CollectorOptions.CommitInterval"/> the delta goes to the store's group commit as
-/// one relay batch with an id of its own, while folding goes on into the next one.
+/// one unit (in the daemon a relay batch through the store's group commit, in the forwarder a
+/// spooled batch: <see cref="ICollectorSink"/>), while folding goes on into the next one.
 /// </summary>
 /// <remarks>
 /// A datagram cannot be acknowledged: a crash loses what arrived since the last commit, at most
 /// one commit interval (and a commit in flight). A clean stop (SIGTERM) removes the socket file,
 /// reads what the socket still holds, and commits everything before the store closes.
 /// </remarks>
-public sealed class DatagramCollector(IOptions<CollectorOptions> options, RelayOutcomeWriter writer, TimeProvider time, DaemonMetrics metrics, ILogger<DatagramCollector> logger)
+public sealed class DatagramCollector(IOptions<CollectorOptions> options, ICollectorSink sink, TimeProvider time, DaemonMetrics metrics, ILogger<DatagramCollector> logger)
     : IHostedService, IDisposable
 {
     private readonly CollectorOptions _options = options.Value;
-    private readonly string _instance = $"{Environment.MachineName}:{Environment.ProcessId}:{Stopwatch.GetTimestamp():x}";
     private readonly LogThrottle _logThrottle = new(options.Value.LogLinesPerMinute, time);
     private readonly RefusedSamples? _samples = options.Value.SampleFolder is { Length: > 0 } folder ? new RefusedSamples(folder, options.Value.MaxSamples, time) : null;
     private readonly long[] _refused = new long[Enum.GetValues<DatagramRefusal>().Length];
     private CollectorSocket? _socket;
     private DatagramReceiver? _receiver;
     private Task? _folding;
-    private long _sequence;
     private long _committedSessions;
     private long _reportedDropped;
     private int _stopped;
@@ -181,22 +178,17 @@ public sealed class DatagramCollector(IOptions<CollectorOptions> options, RelayO
         }
     }
 
-    /// <summary>Commits a delta; returns it when nothing of it was stored, so that it goes with the next commit.</summary>
+    /// <summary>Keeps a delta; returns it when nothing of it was kept, so that it goes with the next commit.</summary>
     private async Task<DailyOutcomeDelta?> CommitAsync(DailyOutcomeDelta delta)
     {
-        var id = $"collector:{_instance}:{Interlocked.Increment(ref _sequence)}";
-        try
+        var unkept = await sink.KeepAsync(delta);
+        if (unkept is null)
         {
-            await writer.CommitAsync(new PendingBatch(id, delta), CancellationToken.None);
             Interlocked.Add(ref _committedSessions, delta.SessionCount);
             metrics.CollectorCommitted(delta.SessionCount);
-            return null;
         }
-        catch (StoreUnavailableException ex)
-        {
-            CollectorLog.CommitFailed(logger, ex.Message, delta.SessionCount);
-            return delta;
-        }
+
+        return unkept;
     }
 
     private void Fold(LibTlsRptDatagramReader reader, DatagramSlab slab, DailyOutcomeDelta into)

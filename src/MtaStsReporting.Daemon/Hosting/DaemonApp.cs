@@ -34,6 +34,11 @@ public static class DaemonApp
             return await ImportAsync(args[1..]);
         }
 
+        if (args.Length > 0 && args[0] == "forward")
+        {
+            return await Forward.ForwardCommand.RunAsync(args[1..]);
+        }
+
         if (args.Length > 0 && args[0] == "keys")
         {
             return await KeysAsync(args[1..]);
@@ -294,7 +299,8 @@ public static class DaemonApp
             .AddSecurity(configuration);
     }
 
-    private static string? ConfigurationProblem(Exception ex) => ex switch
+    /// <summary>The one-line cause of a settings problem, or null when the exception is not one.</summary>
+    internal static string? ConfigurationProblem(Exception ex) => ex switch
     {
         OptionsValidationException v => string.Join(" ", v.Failures),
         OptionsValidationFailure f => f.Message,

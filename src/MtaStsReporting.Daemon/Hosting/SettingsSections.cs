@@ -16,6 +16,7 @@ public static class SettingsSections
         (Storage.RetentionOptions.Section, typeof(Storage.RetentionOptions)),
         (Relay.RelayOptions.Section, typeof(Relay.RelayOptions)),
         (Collector.CollectorOptions.Section, typeof(Collector.CollectorOptions)),
+        (Forward.ForwardOptions.Section, typeof(Forward.ForwardOptions)),
         (Ingestion.IngestionOptions.Section, typeof(Ingestion.IngestionOptions)),
         (DnsOptions.Section, typeof(DnsOptions)),
         (Readiness.CheckOptions.Section, typeof(Readiness.CheckOptions)),

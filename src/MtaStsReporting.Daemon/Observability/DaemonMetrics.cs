@@ -24,6 +24,8 @@ public sealed class DaemonMetrics : IDisposable
     private readonly Counter<long> _datagramNotes;
     private readonly Counter<long> _collectorSessions;
     private readonly Counter<long> _collectorDropped;
+    private readonly Counter<long> _forwardBatches;
+    private readonly Counter<long> _forwardSessions;
 
     /// <summary>Creates the instruments on a meter from the factory.</summary>
     public DaemonMetrics(IMeterFactory meters)
@@ -39,6 +41,8 @@ public sealed class DaemonMetrics : IDisposable
         _datagramNotes = _meter.CreateCounter<long>("mtasts.collector.notes", description: "Counted datagrams with something odd, by note (count-mismatch, not-utf8, internal-failure-code, unknown-failure-code).");
         _collectorSessions = _meter.CreateCounter<long>("mtasts.collector.sessions", description: "Sessions from libtlsrpt datagrams committed to the store.");
         _collectorDropped = _meter.CreateCounter<long>("mtasts.collector.dropped", description: "Datagrams received but dropped because reading fell behind (Collector:MaxQueuedMiB).");
+        _forwardBatches = _meter.CreateCounter<long>("mtasts.forward.batches", description: "Forwarder send attempts by result: sent, duplicate, retry, rejected.");
+        _forwardSessions = _meter.CreateCounter<long>("mtasts.forward.sessions", description: "Sessions the central daemon committed from this forwarder.");
         _mailboxErrors = _meter.CreateCounter<long>("mtasts.mailbox.errors", description: "IMAP connection or session errors.");
     }
 
@@ -83,6 +87,23 @@ public sealed class DaemonMetrics : IDisposable
 
     /// <summary>Datagrams were dropped because reading fell behind.</summary>
     public void CollectorDropped(long datagrams) => _collectorDropped.Add(datagrams);
+
+    /// <summary>A forwarder send ended: sent, duplicate, retry or rejected.</summary>
+    public void ForwardBatch(string result, long sessions)
+    {
+        _forwardBatches.Add(1, new KeyValuePair<string, object?>("result", result));
+        if (sessions > 0)
+        {
+            _forwardSessions.Add(sessions);
+        }
+    }
+
+    /// <summary>Reports the forwarder's spool as gauges.</summary>
+    public void ObserveSpool(Func<int> batches, Func<long> bytes)
+    {
+        _meter.CreateObservableGauge("mtasts.forward.spool.batches", batches, description: "Batches waiting in the forwarder's spool.");
+        _meter.CreateObservableGauge("mtasts.forward.spool.bytes", bytes, unit: "By", description: "Bytes waiting in the forwarder's spool.");
+    }
 
     /// <summary>A group commit went through.</summary>
     public void GroupCommitted(int units, TimeSpan elapsed)

@@ -53,7 +53,7 @@ public static class ReadinessCommands
         try
         {
             key = keyFile is null ? key : (await File.ReadAllTextAsync(keyFile)).Trim();
-            using var channel = GrpcChannel.ForAddress(url, new GrpcChannelOptions { HttpHandler = Handler(caFile) });
+            using var channel = GrpcChannel.ForAddress(url, new GrpcChannelOptions { HttpHandler = Hosting.ClientChannels.Handler(caFile) });
             var headers = string.IsNullOrEmpty(key) ? null : new Metadata { { "authorization", "Bearer " + key } };
             var client = new Api.V1.Readiness.ReadinessClient(channel);
             var request = new CheckDomainRequest { Domain = rest[0] };
@@ -90,23 +90,5 @@ public static class ReadinessCommands
             await error.WriteLineAsync($"mtasts-reporting {command}: {ex.Message}");
             return 2;
         }
-    }
-
-    /// <summary>The system's trust, or exactly the CAs of a PEM file (a private CA for the daemon's certificate).</summary>
-    private static SocketsHttpHandler Handler(string? caFile)
-    {
-        var handler = new SocketsHttpHandler();
-        if (caFile is null)
-        {
-            return handler;
-        }
-
-        var roots = new System.Security.Cryptography.X509Certificates.X509Certificate2Collection();
-        roots.ImportFromPemFile(caFile);
-        handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, chain, errors) =>
-            certificate is System.Security.Cryptography.X509Certificates.X509Certificate2 server
-            && !errors.HasFlag(System.Net.Security.SslPolicyErrors.RemoteCertificateNameMismatch)
-            && Security.PrivateTrust.ChainsTo(server, roots, chain, usage: null, out string? _);
-        return handler;
     }
 }

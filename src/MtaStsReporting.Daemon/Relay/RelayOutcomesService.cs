@@ -60,7 +60,7 @@ public sealed class RelayOutcomesService(RelayRequestReader reader, RelayOutcome
                 throw Invalid(new FieldError(prefix + "batch_id", $"differs from the stream's batch id '{batchId}'; a stream is one batch"));
             }
 
-            items += message.SessionOutcomes.Count + message.PolicyFetchOutcomes.Count;
+            items += RelayRequestReader.ItemsIn(message);
             if (items > options.Value.MaxStreamItems)
             {
                 throw Invalid(new FieldError(prefix + "session_outcomes", $"the stream carries more than {options.Value.MaxStreamItems} outcomes (Relay:MaxStreamItems); split it into several batches"));

@@ -64,7 +64,7 @@ public sealed class RelayRequestReader(RelayOptions options, TimeProvider time)
     /// </summary>
     public FieldError? Read(OutcomeBatch message, string prefix, DailyOutcomeDelta into)
     {
-        var items = message.SessionOutcomes.Count + message.PolicyFetchOutcomes.Count;
+        var items = ItemsIn(message);
         if (items > options.MaxBatchItems)
         {
             return new FieldError(prefix + "session_outcomes", $"the message carries {items} outcomes; at most {options.MaxBatchItems} are allowed");
@@ -91,6 +91,98 @@ public sealed class RelayRequestReader(RelayOptions options, TimeProvider time)
             }
 
             into.Add(outcome!);
+        }
+
+        for (var i = 0; i < message.DailyCounts.Count; i++)
+        {
+            if (ReadDaily(message.DailyCounts[i], $"{prefix}daily_counts[{i}]", now, into) is { } error)
+            {
+                return error;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>What a message counts against the item limits: each outcome, each day of counts and each of its details.</summary>
+    public static int ItemsIn(OutcomeBatch message) =>
+        message.SessionOutcomes.Count + message.PolicyFetchOutcomes.Count + message.DailyCounts.Sum(d => 1 + d.FailureDetails.Count);
+
+    private FieldError? ReadDaily(DailyCounts m, string path, DateTimeOffset now, DailyOutcomeDelta into)
+    {
+        if (ReadDomain(m.PolicyDomain, path + ".policy_domain", out var domain) is { } domainError)
+        {
+            return domainError;
+        }
+
+        if (!DateOnly.TryParseExact(m.Day, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var day))
+        {
+            return new FieldError(path + ".day", $"'{Domain.Quote.Shorten(m.Day)}' is not a day (YYYY-MM-DD)");
+        }
+
+        if (day > DailyOutcomeDelta.UtcDay(now + options.MaxFutureSkew))
+        {
+            return new FieldError(path + ".day", $"{m.Day} is after the daemon's day ({DailyOutcomeDelta.UtcDay(now):yyyy-MM-dd})");
+        }
+
+        if (day < DailyOutcomeDelta.UtcDay(now - options.MaxOutcomeAge))
+        {
+            return new FieldError(path + ".day", $"{m.Day} is older than {options.MaxOutcomeAge.TotalDays:0.#} days (Relay:MaxOutcomeAge)");
+        }
+
+        if (m.Successes < 0 || m.Successes > MaxCount || m.Failures < 0 || m.Failures > MaxCount || m.Successes + m.Failures < 1)
+        {
+            return new FieldError(path, $"successes and failures must each be between 0 and {MaxCount}, and not both 0 (got {m.Successes} and {m.Failures})");
+        }
+
+        if (m.Policy is null)
+        {
+            return new FieldError(path + ".policy", "is required");
+        }
+
+        if (!_policies.TryGet(m.Policy, out var policy))
+        {
+            if (ReadPolicy(m.Policy, path + ".policy", out var read) is { } policyError)
+            {
+                return policyError;
+            }
+
+            policy = read!;
+            _policies.Add(m.Policy, policy);
+        }
+
+        var details = new List<(DomainFailure, long)>(m.FailureDetails.Count);
+        for (var i = 0; i < m.FailureDetails.Count; i++)
+        {
+            var detailPath = $"{path}.failure_details[{i}]";
+            var d = m.FailureDetails[i];
+            if (d.Failure is null)
+            {
+                return new FieldError(detailPath + ".failure", "is required");
+            }
+
+            if (ReadFailure(d.Failure, detailPath + ".failure", out var failure) is { } failureError)
+            {
+                return failureError;
+            }
+
+            if (d.Count < 1 || d.Count > MaxCount)
+            {
+                return new FieldError(detailPath + ".count", $"must be between 1 and {MaxCount} (got {d.Count})");
+            }
+
+            details.Add((failure!, d.Count));
+        }
+
+        if (CheckText(m.TlsrptRecord, OutcomeFields.MaxTlsRptRecordLength) is { } recordProblem)
+        {
+            return new FieldError(path + ".tlsrpt_record", recordProblem);
+        }
+
+        into.AddDay(domain, day, policy, m.Successes, m.Failures, details);
+        if (m.TlsrptRecord.Length > 0)
+        {
+            into.AddTlsRptRecord(day, domain, m.TlsrptRecord);
         }
 
         return null;
@@ -430,7 +522,7 @@ public sealed class RelayRequestReader(RelayOptions options, TimeProvider time)
         return null;
     }
 
-    private static FieldError? ToResultType(ResultType value, string field, out DomainResultType type)
+    internal static FieldError? ToResultType(ResultType value, string field, out DomainResultType type)
     {
         type = value switch
         {

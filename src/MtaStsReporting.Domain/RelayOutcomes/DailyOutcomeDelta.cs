@@ -146,6 +146,27 @@ public sealed class DailyOutcomeDelta
         SessionCount++;
     }
 
+    /// <summary>
+    /// Folds in a day already counted elsewhere (a forwarder's collector): successes, failures
+    /// and each detail's count, as they are; <see cref="SessionCount"/> grows by successes plus failures.
+    /// </summary>
+    public void AddDay(DomainName domain, DateOnly day, AppliedPolicy policy, long successes, long failures, IReadOnlyList<(FailureDetail Detail, long Count)> details)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        ArgumentNullException.ThrowIfNull(details);
+        var policyKey = policy.Key;
+        _policies.TryAdd(policyKey, policy);
+        var counts = GetOrAdd(_policyDays, new PolicyDayKey(day, domain, policyKey), static _ => new PolicyDayCounts());
+        counts.Successes += successes;
+        counts.Failures += failures;
+        foreach (var (detail, count) in details)
+        {
+            GetOrAdd(_failures, new FailureDayKey(day, domain, policyKey, detail.Key), _ => new FailureDetailCount(detail)).Count += count;
+        }
+
+        SessionCount += successes + failures;
+    }
+
     /// <summary>Keeps the TLSRPT record a relay saw for <paramref name="domain"/> on <paramref name="day"/>.</summary>
     public void AddTlsRptRecord(DateOnly day, DomainName domain, string record)
     {

@@ -20,8 +20,25 @@ public class RelayRequestReaderTests
         var batch = Batch("ok", Success("example.com", Now), Failure("example.com", Now, ResultType.CertificateExpired));
         batch.PolicyFetchOutcomes.Add(FetchOk("example.com", Now));
         batch.PolicyFetchOutcomes.Add(FetchFailed("example.com", Now, 500, "HTTP 500"));
+        batch.DailyCounts.Add(Daily("2026-11-29"));
         return batch;
     }
+
+    /// <summary>A day as the forwarder sends it: 3 successes, 2 failures, 3 detail counts (a failure may have several details).</summary>
+    private static DailyCounts Daily(string day) => new()
+    {
+        PolicyDomain = "example.com",
+        Day = day,
+        Policy = StsTesting(),
+        Successes = 3,
+        Failures = 2,
+        TlsrptRecord = "v=TLSRPTv1; rua=mailto:tlsrpt@example.com",
+        FailureDetails =
+        {
+            new Api.V1.FailureDetailCount { Failure = new Api.V1.FailureDetail { ResultType = ResultType.CertificateExpired, SendingMtaIp = "192.0.2.1" }, Count = 2 },
+            new Api.V1.FailureDetailCount { Failure = new Api.V1.FailureDetail { ResultType = ResultType.CertificateHostMismatch, ReceivingMxHostname = "mx1.example.com" }, Count = 1 },
+        },
+    };
 
     public static TheoryData<string, Action<OutcomeBatch>, string> Spoilers => new()
     {
@@ -67,7 +84,40 @@ public class RelayRequestReaderTests
         { "fetch fields only, max_age", b => b.PolicyFetchOutcomes[0].Policy = new FetchedPolicy { Mode = StsPolicyMode.None, MaxAge = 31557601 }, "policy_fetch_outcomes[0].policy.max_age" },
         { "fetch failure not sts", b => b.PolicyFetchOutcomes[1].Failure.ResultType = ResultType.CertificateExpired, "policy_fetch_outcomes[1].failure.result_type" },
         { "fetch failure bad http", b => b.PolicyFetchOutcomes[1].Failure.HttpStatus = 999, "policy_fetch_outcomes[1].failure.http_status" },
+        { "daily bad domain", b => b.DailyCounts[0].PolicyDomain = "exa mple.com", "daily_counts[0].policy_domain" },
+        { "daily not a day", b => b.DailyCounts[0].Day = "29.11.2026", "daily_counts[0].day" },
+        { "daily no day", b => b.DailyCounts[0].Day = "", "daily_counts[0].day" },
+        { "daily tomorrow", b => b.DailyCounts[0].Day = "2026-11-30", "daily_counts[0].day" },
+        { "daily too old", b => b.DailyCounts[0].Day = "2026-10-29", "daily_counts[0].day" },
+        { "daily nothing counted", b => { b.DailyCounts[0].Successes = 0; b.DailyCounts[0].Failures = 0; }, "daily_counts[0]" },
+        { "daily negative", b => b.DailyCounts[0].Failures = -1, "daily_counts[0]" },
+        { "daily huge", b => b.DailyCounts[0].Successes = 1_000_000_001, "daily_counts[0]" },
+        { "daily no policy", b => b.DailyCounts[0].Policy = null, "daily_counts[0].policy" },
+        { "daily bad mx", b => b.DailyCounts[0].Policy.MxHost.Add("a b"), "daily_counts[0].policy.mx_host[2]" },
+        { "daily detail without failure", b => b.DailyCounts[0].FailureDetails[1].Failure = null, "daily_counts[0].failure_details[1].failure" },
+        { "daily detail bad ip", b => b.DailyCounts[0].FailureDetails[0].Failure.SendingMtaIp = "1.2.3", "daily_counts[0].failure_details[0].failure.sending_mta_ip" },
+        { "daily detail zero", b => b.DailyCounts[0].FailureDetails[1].Count = 0, "daily_counts[0].failure_details[1].count" },
+        { "daily record control char", b => b.DailyCounts[0].TlsrptRecord = "v=TLSRPTv1;\n", "daily_counts[0].tlsrpt_record" },
+        { "daily record too long", b => b.DailyCounts[0].TlsrptRecord = new string('r', 2049), "daily_counts[0].tlsrpt_record" },
     };
+
+    [Fact]
+    public void A_day_already_counted_is_added_as_it_is_with_its_record()
+    {
+        var delta = new DailyOutcomeDelta();
+        var batch = new OutcomeBatch { BatchId = "fwd", DailyCounts = { Daily("2026-11-29"), Daily("2026-10-30") } };
+        batch.DailyCounts[1].TlsrptRecord = "";
+
+        Assert.Null(_reader.Read(batch, string.Empty, delta));
+
+        var days = delta.PolicyDays.OrderBy(d => d.Key.Day).Select(d => (d.Key.Day, d.Value.Successes, d.Value.Failures)).ToList();
+        Assert.Equal([(new DateOnly(2026, 10, 30), 3L, 2L), (new DateOnly(2026, 11, 29), 3L, 2L)], days);
+        Assert.Equal(10, delta.SessionCount);
+        Assert.Equal([1L, 1L, 2L, 2L], delta.Failures.Values.Select(f => f.Count).Order());
+        Assert.Equal("v=TLSRPTv1; rua=mailto:tlsrpt@example.com", Assert.Single(delta.TlsRptRecords).Value);
+        Assert.Equal(new DateOnly(2026, 11, 29), delta.TlsRptRecords.Single().Key.Day);
+        Assert.Equal(6, RelayRequestReader.ItemsIn(batch));
+    }
 
     [Theory]
     [MemberData(nameof(Spoilers))]

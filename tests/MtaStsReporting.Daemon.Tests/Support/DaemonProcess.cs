@@ -78,6 +78,25 @@ public sealed partial class DaemonProcess : IAsyncDisposable
         return daemon;
     }
 
+    /// <summary>
+    /// Starts another listening command of the executable (<c>forward</c>) with exactly these
+    /// arguments; <see cref="Url"/> is the first address it announces.
+    /// </summary>
+    public static async Task<DaemonProcess> StartCommandAsync(string workingDirectory, params string[] args)
+    {
+        var process = Launch(workingDirectory, args, new Dictionary<string, string>());
+        var finished = await Task.WhenAny(process._listening.Task, process._process.WaitForExitAsync(), Task.Delay(TimeSpan.FromSeconds(60)));
+        if (finished != process._listening.Task)
+        {
+            var output = process.Output;
+            await process.DisposeAsync();
+            throw new InvalidOperationException("The command did not start listening:\n" + output);
+        }
+
+        process.Url = await process._listening.Task;
+        return process;
+    }
+
     /// <summary>Runs the daemon until it exits by itself (a bad setting); returns exit code and output.</summary>
     public static Task<(int ExitCode, string Output)> RunToExitAsync(string workingDirectory, params string[] args) =>
         RunToExitAsync(workingDirectory, new Dictionary<string, string>(), args);

@@ -11,8 +11,9 @@ namespace MtaStsReporting.Bench;
 /// The libtlsrpt collector under an MTA's load. Sender threads send libtlsrpt-shaped datagrams
 /// (1,000 domains, 30% failures with details) without ever waiting, as libtlsrpt does
 /// (non-blocking sends; what the kernel refuses is counted, not retried). Three runs, side by
-/// side: what the bare socket carries to a receiver that only counts; the daemon flat out; and
-/// the daemon at a steady rate. "Committed" is read back from the store after the last commit;
+/// side: what the bare socket carries to a receiver that only counts; the daemon flat out; the
+/// daemon at a steady rate; and a forwarder at that rate, sending to a central daemon (memory is
+/// then the forwarder's). "Committed" is read back from the store after the last commit;
 /// "lost" is sent minus committed, wherever it was lost (kernel queue or daemon).
 /// </summary>
 internal static class DatagramBenchmark
@@ -53,6 +54,7 @@ internal static class DatagramBenchmark
                     await BareSocketAsync(datagrams, seconds, senders),
                     await DaemonAsync("daemon, flat out", datagrams, seconds, senders, 0, store),
                     await DaemonAsync($"daemon at {steadyRate:N0}/s", datagrams, seconds, senders, steadyRate, store),
+                    await DaemonAsync($"forwarder at {steadyRate:N0}/s", datagrams, seconds, senders, steadyRate, store, viaForwarder: true),
                 })
                 {
                     Console.WriteLine($"round {round} {figures}");
@@ -126,13 +128,20 @@ internal static class DatagramBenchmark
         return new Figures("bare socket, flat out", attempted, accepted, received, elapsed, 0);
     }
 
-    private static async Task<Figures> DaemonAsync(string run, byte[][] datagrams, int seconds, int senders, int rate, string store)
+    /// <summary>
+    /// The daemon reading the socket itself, or (<paramref name="viaForwarder"/>) a forwarder
+    /// reading it and sending to a central daemon on loopback, as on a relay host of a fleet.
+    /// </summary>
+    private static async Task<Figures> DaemonAsync(string run, byte[][] datagrams, int seconds, int senders, int rate, string store, bool viaForwarder = false)
     {
         var data = Directory.CreateTempSubdirectory("mtasts-bench-dgram-").FullName;
         var path = Path.Combine(data, "tlsrpt.sock");
         var (storeArgs, storeSettings) = await BenchStore.FreshAsync(store);
         var settings = storeSettings ?? StoreSettings.SqliteFile(Path.Combine(data, "mtasts-reporting.db"));
-        await using var daemon = await Daemon.StartAsync(null, data, [$"--Collector:Socket={path}", .. storeArgs]);
+        await using var daemon = await Daemon.StartAsync(null, data, viaForwarder ? storeArgs : [$"--Collector:Socket={path}", .. storeArgs]);
+        await using var forwarder = viaForwarder
+            ? await Daemon.StartCommandAsync("forward", "--socket", path, "--to", daemon.Url, "--spool", Path.Combine(data, "spool"), "--listen", "http://127.0.0.1:0")
+            : null;
         // Warm-up at the same load, then the store's counters are the zero line.
         await SendAsync(path, datagrams, 3, senders, rate);
         await Task.Delay(2500);
@@ -147,7 +156,7 @@ internal static class DatagramBenchmark
             await Task.Delay(1500);
         }
 
-        return new Figures(run, attempted, accepted, committed, elapsed, daemon.PeakMemoryBytes() / 1024.0 / 1024.0);
+        return new Figures(run, attempted, accepted, committed, elapsed, (forwarder ?? daemon).PeakMemoryBytes() / 1024.0 / 1024.0);
     }
 
     private static async Task<long> CountedAsync(StoreSettings settings)

@@ -341,6 +341,13 @@ internal sealed partial class Daemon : IAsyncDisposable
             return new Daemon(pid, null, url);
         }
 
+        string[] args = ["--urls", "http://127.0.0.1:0", "--HttpApi:Url=http://127.0.0.1:0", .. dataDirectory is null ? Array.Empty<string>() : [$"--Storage:DataDirectory={dataDirectory}"], .. extraArgs];
+        return await StartCommandAsync(args);
+    }
+
+    /// <summary>Starts the executable with exactly these arguments (another command, such as forward) and waits for its first listener.</summary>
+    public static async Task<Daemon> StartCommandAsync(params string[] args)
+    {
         var directory = Directory.CreateTempSubdirectory("mtasts-bench-").FullName;
         var start = new ProcessStartInfo("dotnet")
         {
@@ -350,17 +357,9 @@ internal sealed partial class Daemon : IAsyncDisposable
             UseShellExecute = false,
         };
         start.ArgumentList.Add(DaemonDll());
-        start.ArgumentList.Add("--urls");
-        start.ArgumentList.Add("http://127.0.0.1:0");
-        start.ArgumentList.Add("--HttpApi:Url=http://127.0.0.1:0");
-        if (dataDirectory is not null)
+        foreach (var arg in args)
         {
-            start.ArgumentList.Add($"--Storage:DataDirectory={dataDirectory}");
-        }
-
-        foreach (var extra in extraArgs)
-        {
-            start.ArgumentList.Add(extra);
+            start.ArgumentList.Add(arg);
         }
 
         var process = Process.Start(start)!;

@@ -1,6 +1,7 @@
 using MtaStsReporting.Domain.Names;
 using MtaStsReporting.Domain.RelayOutcomes;
 using MtaStsReporting.Domain.TlsRpt;
+using Datagrams = MtaStsReporting.Domain.RelayOutcomes.Datagrams;
 
 namespace MtaStsReporting.Domain.Tests;
 
@@ -58,5 +59,31 @@ public class DatagramCountingTests
         Assert.Equal(2, a.Failures.Single().Value.Count);
         Assert.Equal(4, a.SessionCount);
         Assert.Equal("v=TLSRPTv1; rua=mailto:a@example.com", a.TlsRptRecords[new RecordDayKey(Day, Example)]);
+    }
+
+    [Fact]
+    public void A_day_alone_brings_its_policy_and_a_merge_brings_the_other_deltas_policies()
+    {
+        var day = new DailyOutcomeDelta();
+        day.AddDay(Example, Day, Sts, 1, 0, []);
+        Assert.Equal(Sts.Key, Assert.Single(day.Policies).Key);
+
+        var merged = new DailyOutcomeDelta();
+        merged.Merge(day);
+        Assert.Equal(Sts.Key, Assert.Single(merged.Policies).Key);
+    }
+
+    [Fact]
+    public void Missing_arguments_are_refused()
+    {
+        var delta = new DailyOutcomeDelta();
+        Assert.Throws<ArgumentNullException>(() => delta.AddSession(Example, Day, null!, false, []));
+        Assert.Throws<ArgumentNullException>(() => delta.AddSession(Example, Day, Sts, false, null!));
+        Assert.Throws<ArgumentNullException>(() => delta.AddDay(Example, Day, null!, 1, 0, []));
+        Assert.Throws<ArgumentNullException>(() => delta.AddDay(Example, Day, Sts, 1, 0, null!));
+        Assert.Throws<ArgumentNullException>(() => delta.AddTlsRptRecord(Day, Example, null!));
+        Assert.Throws<ArgumentNullException>(() => delta.Merge(null!));
+        Assert.Throws<ArgumentNullException>(() => new Datagrams.LibTlsRptDatagram(Example, null, []).FoldInto(null!, Day));
+        Assert.True(delta.IsEmpty);
     }
 }

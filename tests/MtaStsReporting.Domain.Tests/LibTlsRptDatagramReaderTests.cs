@@ -202,6 +202,23 @@ public class LibTlsRptDatagramReaderTests
         { "{\"dpv\": \"1\",\"d\": \"example.com\",\"policies\":[{\"policy-type\":9,\"failure-details\":[{\"c\":204,\"f\": \"a\\nb\"}],\"t\":1,\"f\":1}]}", DatagramRefusal.BadField, "control character U+000A" },
         { "{\"dpv\": \"1\",\"d\": \"example.com\",\"pr\": \"v=TLSRPTv1;\\u0000\",\"policies\":[{\"policy-type\":9,\"t\":0,\"f\":0}]}", DatagramRefusal.BadField, "pr: contains the control character" },
         { "{\"dpv\": \"1\",\"d\": \"example.com\",\"policies\":[{\"policy-type\":2,\"policy-domain\": \"-bad-\",\"t\":0,\"f\":0}]}", DatagramRefusal.BadField, "policies[0].policy-domain" },
+        { "{\"dpv\": \"1\",\"d\": \"example.com\",\"pr\":5,\"policies\":[{\"policy-type\":9,\"t\":0,\"f\":0}]}", DatagramRefusal.BadField, "pr: not a string" },
+        { "{\"dpv\":1,\"d\": \"example.com\",\"policies\":[{\"policy-type\":9,\"t\":0,\"f\":0}]}", DatagramRefusal.WrongVersion, "dpv: '(not a string)' is not the version \"1\" libtlsrpt writes" },
+        { "{\"dpv\": \"1\",\"x\":[[[[[[[[[1]]]]]]]]],\"d\": \"example.com\",\"policies\":[{\"policy-type\":9,\"t\":0,\"f\":0}]}", DatagramRefusal.NotJson, "not JSON" },
+        { "{\"dpv\": \"1\",\"d\": \"example.com\",\"policies\":[{\"policy-type\":2,\"policy-domain\":5,\"t\":0,\"f\":0}]}", DatagramRefusal.BadField, "policies[0].policy-domain: not a string" },
+        { "{\"dpv\": \"1\",\"d\": \"example.com\",\"policies\":[{\"policy-type\":2,\"policy-string\": \"x\",\"t\":0,\"f\":0}]}", DatagramRefusal.BadField, "policies[0].policy-string: not an array of strings" },
+        { "{\"dpv\": \"1\",\"d\": \"example.com\",\"policies\":[{\"policy-type\":2,\"t\": \"0\",\"f\":0}]}", DatagramRefusal.BadField, "policies[0].t: not a whole number" },
+        { "{\"dpv\": \"1\",\"d\": \"example.com\",\"policies\":[{\"policy-type\":2,\"t\":0,\"f\":1.5}]}", DatagramRefusal.BadField, "policies[0].f: not a whole number" },
+        { "{\"dpv\": \"1\",\"d\": \"example.com\",\"policies\":[{\"policy-type\":9,\"failure-details\":{},\"t\":0,\"f\":1}]}", DatagramRefusal.BadField, "policies[0].failure-details: not an array" },
+        { "{\"dpv\": \"1\",\"d\": \"example.com\",\"policies\":[{\"policy-type\":9,\"failure-details\":[{\"c\":204},7],\"t\":2,\"f\":1}]}", DatagramRefusal.BadField, "policies[0].failure-details[1]: not an object" },
+        { "{\"dpv\": \"1\",\"d\": \"example.com\",\"policies\":[{\"policy-type\":9,\"failure-details\":[{\"c\":201},{\"c\":\"204\"}],\"t\":2,\"f\":1}]}", DatagramRefusal.BadField, "policies[0].failure-details[1].c: not a whole number" },
+        { "{\"dpv\": \"1\",\"d\": \"example.com\",\"policies\":[{\"policy-type\":9,\"failure-details\":[{\"c\":201},{\"c\":204,\"s\":1}],\"t\":2,\"f\":1}]}", DatagramRefusal.BadField, "policies[0].failure-details[1].s: not a string" },
+        { "{\"dpv\": \"1\",\"d\": \"example.com\",\"policies\":[{\"policy-type\":9,\"failure-details\":[{\"c\":201},{\"c\":204,\"n\":1}],\"t\":2,\"f\":1}]}", DatagramRefusal.BadField, "policies[0].failure-details[1].n: not a string" },
+        { "{\"dpv\": \"1\",\"d\": \"example.com\",\"policies\":[{\"policy-type\":9,\"failure-details\":[{\"c\":201},{\"c\":204,\"h\":1}],\"t\":2,\"f\":1}]}", DatagramRefusal.BadField, "policies[0].failure-details[1].h: not a string" },
+        { "{\"dpv\": \"1\",\"d\": \"example.com\",\"policies\":[{\"policy-type\":9,\"failure-details\":[{\"c\":201},{\"c\":204,\"r\":1}],\"t\":2,\"f\":1}]}", DatagramRefusal.BadField, "policies[0].failure-details[1].r: not a string" },
+        { "{\"dpv\": \"1\",\"d\": \"example.com\",\"policies\":[{\"policy-type\":9,\"failure-details\":[{\"c\":201},{\"c\":204,\"a\":1}],\"t\":2,\"f\":1}]}", DatagramRefusal.BadField, "policies[0].failure-details[1].a: not a string" },
+        { "{\"dpv\": \"1\",\"d\": \"example.com\",\"policies\":[{\"policy-type\":9,\"failure-details\":[{\"c\":201},{\"c\":204,\"f\":1}],\"t\":2,\"f\":1}]}", DatagramRefusal.BadField, "policies[0].failure-details[1].f: not a string" },
+        { "{\"dpv\": \"1\",\"d\": \"example.com\",\"policies\":[{\"policy-type\":9,\"t\":0,\"f\":0},{\"policy-type\":7,\"t\":0,\"f\":0}]}", DatagramRefusal.UnknownPolicyType, "policies[1].policy-type: 7 is not 1 (tlsa), 2 (sts) or 9 (no-policy-found)" },
     };
 
     [Theory]
@@ -215,27 +232,36 @@ public class LibTlsRptDatagramReaderTests
         Assert.Contains(because, result.Problem);
     }
 
-    public static TheoryData<string, int, int> Limits => new()
+    public static TheoryData<string, int, string> Limits => new()
     {
-        // field, its limit, and how the datagram is built from a string of that length
-        { "pr", OutcomeFields.MaxTlsRptRecordLength, 0 },
-        { "h", OutcomeFields.MaxHeloLength, 0 },
-        { "f", OutcomeFields.MaxReasonLength, 0 },
-        { "a", OutcomeFields.MaxAdditionalInformationLength, 0 },
-        { "policy-string", OutcomeFields.MaxPolicyStringLength, 0 },
+        // field, its limit, and the path a refusal names
+        { "pr", OutcomeFields.MaxTlsRptRecordLength, "pr" },
+        { "h", OutcomeFields.MaxHeloLength, "policies[0].failure-details[0].h" },
+        { "f", OutcomeFields.MaxReasonLength, "policies[0].failure-details[0].f" },
+        { "a", OutcomeFields.MaxAdditionalInformationLength, "policies[0].failure-details[0].a" },
+        { "policy-string", OutcomeFields.MaxPolicyStringLength, "policies[0].policy-string[1]" },
     };
 
     [Theory]
     [MemberData(nameof(Limits))]
-    public void Strings_are_kept_at_their_limit_and_refused_one_character_over(string field, int limit, int unused)
+    public void Strings_are_kept_at_their_limit_and_refused_one_character_over(string field, int limit, string path)
     {
-        _ = unused;
         Assert.Null(Read(WithString(field, new string('x', limit))).Refusal);
 
         var over = Read(WithString(field, new string('x', limit + 1)));
 
         Assert.Equal(DatagramRefusal.OversizedString, over.Refusal);
-        Assert.Contains($"longer than {limit} characters", over.Problem);
+        Assert.Equal($"{path}: is longer than {limit} characters", over.Problem);
+    }
+
+    [Theory]
+    [MemberData(nameof(Limits))]
+    public void A_control_character_in_a_string_at_its_limit_is_a_bad_field_not_an_oversized_one(string field, int limit, string path)
+    {
+        var result = Read(WithString(field, new string('x', limit - 1) + "\u0001"));
+
+        Assert.Equal(DatagramRefusal.BadField, result.Refusal);
+        Assert.Equal($"{path}: contains the control character U+0001", result.Problem);
     }
 
     private static byte[] WithString(string field, string value)
@@ -252,32 +278,106 @@ public class LibTlsRptDatagramReaderTests
     }
 
     [Theory]
-    [InlineData(OutcomeFields.MaxPolicyStrings, null)]
-    [InlineData(OutcomeFields.MaxPolicyStrings + 1, DatagramRefusal.OversizedString)]
-    public void Policy_lines_are_kept_up_to_their_limit(int lines, DatagramRefusal? refusal)
+    [InlineData(OutcomeFields.MaxPolicyStrings, null, null)]
+    [InlineData(OutcomeFields.MaxPolicyStrings + 1, DatagramRefusal.OversizedString, "policies[0].policy-string: 1001 lines; at most 1000")]
+    public void Policy_lines_are_kept_up_to_their_limit(int lines, DatagramRefusal? refusal, string? problem)
     {
         var policy = LibTlsRptDatagrams.Sts("example.com") with { PolicyStrings = Enumerable.Range(0, lines).Select(i => $"l{i}").ToArray() };
 
-        Assert.Equal(refusal, Read(LibTlsRptDatagrams.Write("example.com", null, policy)).Refusal);
+        var result = Read(LibTlsRptDatagrams.Write("example.com", null, policy));
+
+        Assert.Equal((refusal, problem), (result.Refusal, result.Problem));
     }
 
     [Theory]
-    [InlineData(OutcomeFields.MaxMxHosts, null)]
-    [InlineData(OutcomeFields.MaxMxHosts + 1, DatagramRefusal.OversizedString)]
-    public void Mx_patterns_are_kept_up_to_their_limit(int patterns, DatagramRefusal? refusal)
+    [InlineData(OutcomeFields.MaxMxHosts, null, null)]
+    [InlineData(OutcomeFields.MaxMxHosts + 1, DatagramRefusal.OversizedString, "policies[0].mx-host: 101 patterns; at most 100")]
+    public void Mx_patterns_are_kept_up_to_their_limit(int patterns, DatagramRefusal? refusal, string? problem)
     {
         var policy = LibTlsRptDatagrams.Sts("example.com") with { MxHosts = Enumerable.Range(0, patterns).Select(i => $"mx{i}.example.com").ToArray() };
 
-        Assert.Equal(refusal, Read(LibTlsRptDatagrams.Write("example.com", null, policy)).Refusal);
+        var result = Read(LibTlsRptDatagrams.Write("example.com", null, policy));
+
+        Assert.Equal((refusal, problem), (result.Refusal, result.Problem));
     }
 
     [Fact]
-    public void A_domain_longer_than_a_domain_can_be_is_oversized()
+    public void A_domain_longer_than_a_domain_can_be_is_no_domain()
     {
         var result = Read(LibTlsRptDatagrams.Write(new string('a', 300) + ".com", null, LibTlsRptDatagrams.Sts("example.com")));
 
         Assert.Equal(DatagramRefusal.NoDomain, result.Refusal);
-        Assert.Contains("longer than 253", result.Problem);
+        Assert.StartsWith("d: ", result.Problem);
+    }
+
+    [Fact]
+    public void Notes_of_several_policies_add_up_and_never_cancel()
+    {
+        var mismatch = LibTlsRptDatagrams.Sts("example.com", true, new LibTlsRptFailure(204)) with { T = 5 };
+        var internalCode = LibTlsRptDatagrams.Sts("example.com", true, new LibTlsRptFailure(901), new LibTlsRptFailure(901));
+
+        Assert.Equal(DatagramNotes.CountMismatch, Read(LibTlsRptDatagrams.Write("example.com", null, mismatch, mismatch)).Notes);
+        Assert.Equal(DatagramNotes.InternalFailureCode, Read(LibTlsRptDatagrams.Write("example.com", null, internalCode)).Notes);
+        Assert.Equal(DatagramNotes.CountMismatch | DatagramNotes.InternalFailureCode | DatagramNotes.UnknownFailureCode,
+            Read(LibTlsRptDatagrams.Write("example.com", null, mismatch, internalCode, LibTlsRptDatagrams.Sts("example.com", true, new LibTlsRptFailure(777)))).Notes);
+    }
+
+    [Fact]
+    public void Unknown_members_holding_objects_are_skipped_at_every_level()
+    {
+        var result = Read("{\"dpv\": \"1\",\"d\": \"example.com\",\"policies\":[{\"policy-type\":9,\"x\":{\"y\":[1,{\"z\":2}]},"
+            + "\"failure-details\":[{\"c\":204,\"x\":[{\"y\":1}],\"s\": \"192.0.2.1\"}],\"t\":1,\"f\":1}],\"later\":{\"a\":[]}}");
+
+        var delta = Fold(result);
+        Assert.Equal("192.0.2.1", Assert.Single(delta.Failures).Value.Detail.SendingMtaIp);
+    }
+
+    [Fact]
+    public void Empty_and_null_strings_are_absent_fields()
+    {
+        var result = Read("{\"dpv\": \"1\",\"d\": \"example.com\",\"pr\":null,\"policies\":[{\"policy-type\":9,"
+            + "\"failure-details\":[{\"c\":204,\"s\":null,\"h\": \"\",\"f\": \"\",\"a\": \"\"}],\"t\":1,\"f\":1}]}");
+
+        var detail = Assert.Single(Fold(result).Failures).Value.Detail;
+        Assert.Equal(new string?[] { null, null, null, null }, new[] { detail.SendingMtaIp, detail.ReceivingMxHelo, detail.FailureReasonCode, detail.AdditionalInformation });
+        Assert.Null(result.Datagram!.TlsRptRecord);
+    }
+
+    [Fact]
+    public void Policies_that_differ_in_type_lines_or_patterns_stay_apart_in_one_reader()
+    {
+        var reader = new LibTlsRptDatagramReader();
+        var policies = new[]
+        {
+            new LibTlsRptPolicy(2, null, ["version: STSv1", "mode: testing"], ["mx.example.com"], null, false),
+            new LibTlsRptPolicy(2, null, ["version: STSv1", "mode: enforce"], ["mx.example.com"], null, false),
+            new LibTlsRptPolicy(2, null, ["version: STSv1", "mode: testing"], ["mx2.example.com"], null, false),
+            new LibTlsRptPolicy(1, null, ["version: STSv1", "mode: testing"], ["mx.example.com"], null, false),
+            // The same words as a line or as a pattern are different policies.
+            new LibTlsRptPolicy(2, null, ["mx.example.com"], null, null, false),
+            new LibTlsRptPolicy(2, null, null, ["mx.example.com"], null, false),
+        };
+        var delta = new DailyOutcomeDelta();
+        foreach (var policy in policies.Concat(policies))
+        {
+            reader.Read(LibTlsRptDatagrams.Write("example.com", null, policy)).Datagram!.FoldInto(delta, Day);
+        }
+
+        Assert.Equal(6, delta.Policies.Count);
+        Assert.All(delta.PolicyDays.Values, c => Assert.Equal(2, c.Successes));
+        Assert.Equal(
+            policies.Select(p => (p.PolicyType == 1 ? PolicyType.Tlsa : PolicyType.Sts, string.Join('|', p.PolicyStrings ?? []), string.Join('|', p.MxHosts ?? []))).Order(),
+            delta.Policies.Values.Select(p => (p.Type, string.Join('|', p.PolicyStrings), string.Join('|', p.MxHosts))).Order());
+    }
+
+    [Fact]
+    public void Refusals_and_notes_have_the_names_the_metrics_use()
+    {
+        Assert.Equal(["not-json", "wrong-version", "no-domain", "no-policies", "unknown-policy-type", "bad-field", "oversized", "too-large"],
+            Enum.GetValues<DatagramRefusal>().Select(r => r.Name()));
+        Assert.Equal(["not-utf8", "count-mismatch", "internal-failure-code", "unknown-failure-code"], DatagramVerdictNames.EachNote.Select(n => n.Name()));
+        Assert.Throws<ArgumentOutOfRangeException>(() => (DatagramNotes.NotUtf8 | DatagramNotes.CountMismatch).Name());
+        Assert.Throws<ArgumentOutOfRangeException>(() => ((DatagramRefusal)99).Name());
     }
 
     [Fact]

@@ -125,4 +125,51 @@ public sealed class ForwardTests
         Assert.Equal(1, code);
         Assert.StartsWith($"mtasts-reporting forward: cannot listen on http://127.0.0.1:{port} (--listen):", Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
     }
+
+    [Fact]
+    public async Task Over_tls_a_key_without_the_relay_role_keeps_batches_spooled_and_the_relay_key_delivers_them()
+    {
+        using var central = new TempDirectory();
+        using var relay = new TempDirectory();
+        using var pki = new TestPki();
+        var (certificate, privateKey) = TestPki.WritePem(pki.Issue("127.0.0.1", "localhost"), central.Path, "api");
+        var authority = pki.WriteAuthorityPem(relay.Path);
+        async Task<string> KeyFileAsync(string role)
+        {
+            var (code, output) = await DaemonProcess.RunToExitAsync(central.Path, "keys", "create", "--role", role, "--name", role, $"--Storage:DataDirectory={central.Path}");
+            Assert.Equal(0, code);
+            var key = System.Text.RegularExpressions.Regex.Match(output, "\"key\":\"([^\"]+)\"").Groups[1].Value;
+            var file = Path.Combine(relay.Path, role + ".key");
+            await File.WriteAllTextAsync(file, key + "\n");
+            return file;
+        }
+
+        var readerKey = await KeyFileAsync("reader");
+        var relayKey = await KeyFileAsync("relay");
+        var store = new StoreReader(Path.Combine(central.Path, "mtasts-reporting.db"));
+        await using var daemon = await DaemonProcess.StartCommandAsync(central.Path, "--urls", "https://127.0.0.1:0", "--HttpApi:Url=",
+            $"--Grpc:CertificateFile={certificate}", $"--Grpc:KeyFile={privateKey}", "--Security:Authentication=ApiKeys", $"--Storage:DataDirectory={central.Path}");
+        var socket = Path.Combine(relay.Path, "tlsrpt.sock");
+        var spool = Path.Combine(relay.Path, "spool");
+        string[] Args(string keyFile) => ["forward", "--socket", socket, "--to", daemon.Url, "--ca-file", authority, "--key-file", keyFile, "--spool", spool,
+            "--listen", "http://127.0.0.1:0", "--Collector:CommitInterval=100ms", "--Forward:MinRetryDelay=100ms", "--Forward:MaxRetryDelay=300ms"];
+
+        await using (var wrongKey = await DaemonProcess.StartCommandAsync(relay.Path, Args(readerKey)))
+        {
+            using (var sender = new DatagramSender(socket))
+            {
+                sender.Send(Failed, 20);
+            }
+
+            Assert.Equal(20, await DatagramSender.WaitForAsync(() => Task.FromResult(Spooled(spool)), n => n >= 20));
+            await DatagramSender.WaitForAsync(() => Task.FromResult(wrongKey.Output), o => o.Contains("PermissionDenied", StringComparison.Ordinal));
+            Assert.Contains("PermissionDenied", wrongKey.Output);
+            Assert.Equal(0, await wrongKey.TerminateAsync());
+        }
+
+        Assert.Equal(0, await store.TotalSessionsAsync());
+        await using var forwarder = await DaemonProcess.StartCommandAsync(relay.Path, Args(relayKey));
+        Assert.Equal(20, await DatagramSender.WaitForAsync(store.TotalSessionsAsync, n => n >= 20));
+        Assert.Equal(0, await forwarder.TerminateAsync());
+    }
 }

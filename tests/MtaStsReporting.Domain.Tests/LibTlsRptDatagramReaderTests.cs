@@ -174,6 +174,7 @@ public class LibTlsRptDatagramReaderTests
     {
         { "", DatagramRefusal.NotJson, "not JSON" },
         { "hello", DatagramRefusal.NotJson, "not JSON" },
+        { "{\"dpv\": \"1\",\"d\": \"\\ud800\",\"policies\":[]}", DatagramRefusal.NotJson, "not JSON text" },
         { "[1]", DatagramRefusal.NotJson, "not a JSON object" },
         { "{\"dpv\": \"1\",\"d\": \"example.com\"", DatagramRefusal.NotJson, "not JSON" },
         { "{\"dpv\": \"1\"}{}", DatagramRefusal.NotJson, "not JSON" },

@@ -201,7 +201,18 @@ public sealed class DatagramCollector(IOptions<CollectorOptions> options, IColle
         Array.Clear(_refused);
         foreach (var datagram in slab.Datagrams())
         {
-            var result = reader.Read(datagram.Span);
+            DatagramReadResult result;
+            try
+            {
+                result = reader.Read(datagram.Span);
+            }
+            catch (Exception ex)
+            {
+                // The reader refuses bad input as a value; should it ever throw, that datagram is
+                // refused and the loop goes on: input never stops the collector.
+                result = DatagramReadResult.Refused(DatagramRefusal.NotJson, "unreadable: " + ex.Message);
+            }
+
             if (result.Datagram is { } read)
             {
                 read.FoldInto(into, day);

@@ -130,9 +130,10 @@ public sealed class GroupCommitter : IAsyncDisposable
         {
             var started = Stopwatch.GetTimestamp();
             DbTransaction? transaction = null;
+            WriteSession session;
             try
             {
-                var session = await SessionAsync();
+                session = await SessionAsync();
                 transaction = _connection!.BeginTransaction();
                 session.Begin(transaction, _time.GetUtcNow());
                 foreach (var unit in units)
@@ -142,15 +143,6 @@ public sealed class GroupCommitter : IAsyncDisposable
 
                 session.Flush();
                 transaction.Commit();
-                session.Committed();
-                _health.Committed(units.Count);
-                foreach (var unit in units)
-                {
-                    unit.Complete();
-                }
-
-                _onCommit?.Invoke(new GroupCommitStats(units.Count, units.Sum(u => u.Sessions), Stopwatch.GetElapsedTime(started)));
-                return null;
             }
             catch (Exception ex)
             {
@@ -162,14 +154,43 @@ public sealed class GroupCommitter : IAsyncDisposable
                 {
                     break;
                 }
+
+                continue;
             }
             finally
             {
                 transaction?.Dispose();
             }
+
+            // Committed: from here on nothing may make the group fail or run again (a unit run
+            // twice would count twice), nor stop this loop (every caller after it would wait
+            // for ever). What runs now only learns of the commit: caches that may hold committed
+            // facts only, the callers' results, the listener (logs, metrics). A cache or a
+            // listener that throws is a bug of its own; it costs a cache entry or a log line.
+            _health.Committed(units.Count);
+            AfterCommit(session.Committed);
+            foreach (var unit in units)
+            {
+                unit.Complete();
+            }
+
+            AfterCommit(() => _onCommit?.Invoke(new GroupCommitStats(units.Count, units.Sum(u => u.Sessions), Stopwatch.GetElapsedTime(started))));
+            return null;
         }
 
         return failure;
+    }
+
+    private static void AfterCommit(Action action)
+    {
+        try
+        {
+            action();
+        }
+        catch (Exception ex)
+        {
+            System.Diagnostics.Trace.TraceError("After a commit: " + ex);
+        }
     }
 
     private async Task<WriteSession> SessionAsync()

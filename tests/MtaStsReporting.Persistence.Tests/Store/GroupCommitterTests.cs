@@ -89,4 +89,29 @@ public sealed class GroupCommitterTests
         Assert.Equal(50, Assert.Single(await Rows.CountsAsync(reopened)).SuccessCount);
         await t.DisposeAsync();
     }
+
+    [Theory]
+    [MemberData(nameof(TestStore.Engines), MemberType = typeof(TestStore))]
+    public async Task A_commit_listener_that_throws_neither_runs_a_committed_group_again_nor_stops_the_writer(StoreProvider engine)
+    {
+        var commits = 0;
+        await using var t = await TestStore.OpenAsync(engine, _ =>
+        {
+            Interlocked.Increment(ref commits);
+            throw new InvalidOperationException("a broken listener");
+        });
+        var (held, release) = t.HoldWriter();
+        var runs = new int[2];
+        // Both units queue behind the held one and commit together.
+        var units = Enumerable.Range(0, 2).Select(i => t.Store.WriteAsync(new WriteUnit<int>(_ => { Interlocked.Increment(ref runs[i]); return i; }), CancellationToken.None)).ToList();
+        release.Set();
+        await held;
+
+        var results = await Task.WhenAll(units);
+        Assert.Equal(new[] { 0, 1 }, results);
+        Assert.Equal(new[] { 1, 1 }, runs);
+        Assert.Equal(BatchCommitResult.Committed, await t.Store.Relay.CommitAsync(new PendingBatch("after", Rows.Delta("example.com", Now, 1)), CancellationToken.None));
+        Assert.Equal(1, Assert.Single(await Rows.CountsAsync(t.Store)).SuccessCount);
+        Assert.True(commits >= 3, $"the listener heard {commits} commits");
+    }
 }

@@ -14,12 +14,12 @@ public sealed class TestStore : IAsyncDisposable
 
     private readonly string? _directory;
 
-    private TestStore(StoreSettings settings, string? directory, ManualClock clock)
+    private TestStore(StoreSettings settings, string? directory, ManualClock clock, Action<GroupCommitStats>? onCommit = null)
     {
         Settings = settings;
         _directory = directory;
         Clock = clock;
-        Store = new ReportingStore(settings, clock);
+        Store = new ReportingStore(settings, clock, onCommit);
     }
 
     /// <summary>Where the database is; another store (a second instance) may open the same.</summary>
@@ -33,18 +33,18 @@ public sealed class TestStore : IAsyncDisposable
 
     public static readonly DateTimeOffset DefaultNow = new(2026, 11, 29, 12, 0, 0, TimeSpan.Zero);
 
-    public static async Task<TestStore> OpenAsync(StoreProvider provider)
+    public static async Task<TestStore> OpenAsync(StoreProvider provider, Action<GroupCommitStats>? onCommit = null)
     {
         TestStore store;
         if (provider == StoreProvider.Sqlite)
         {
             var directory = Path.Combine(Path.GetTempPath(), "mtasts-store-" + Guid.NewGuid().ToString("N"));
-            store = new TestStore(StoreSettings.SqliteFile(Path.Combine(directory, "store.db")), directory, new ManualClock(DefaultNow));
+            store = new TestStore(StoreSettings.SqliteFile(Path.Combine(directory, "store.db")), directory, new ManualClock(DefaultNow), onCommit);
         }
         else
         {
             var server = await PostgresServer.GetAsync();
-            store = new TestStore(new StoreSettings(StoreProvider.PostgreSql, await server.CreateDatabaseAsync()), null, new ManualClock(DefaultNow));
+            store = new TestStore(new StoreSettings(StoreProvider.PostgreSql, await server.CreateDatabaseAsync()), null, new ManualClock(DefaultNow), onCommit);
         }
 
         await store.Store.MigrateAsync(CancellationToken.None);

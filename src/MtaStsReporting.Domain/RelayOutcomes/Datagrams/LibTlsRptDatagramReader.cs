@@ -73,6 +73,11 @@ public sealed class LibTlsRptDatagramReader
         {
             return DatagramReadResult.Refused(DatagramRefusal.NotJson, $"not JSON: {ex.Message}");
         }
+        catch (InvalidOperationException ex)
+        {
+            // A string the reader cannot turn into text: an escaped lone surrogate ("\ud800").
+            return DatagramReadResult.Refused(DatagramRefusal.NotJson, $"not JSON text: {ex.Message}");
+        }
 
         return Check(raw, notes);
     }

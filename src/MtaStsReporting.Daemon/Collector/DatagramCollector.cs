@@ -13,9 +13,9 @@ namespace MtaStsReporting.Daemon.Collector;
 /// aggregates as the gRPC relay path. Three stages, so that the socket is always read:
 /// <see cref="DatagramReceiver"/> copies datagrams into slabs on its own thread; this service
 /// reads and folds them into a delta in memory; and at most every
-/// <see cref="CollectorOptions.CommitInterval"/> the delta goes to the store's group commit as
-/// one unit (in the daemon a relay batch through the store's group commit, in the forwarder a
-/// spooled batch: <see cref="ICollectorSink"/>), while folding goes on into the next one.
+/// <see cref="CollectorOptions.CommitInterval"/> the delta is kept durably by the
+/// <see cref="ICollectorSink"/> (in the daemon a relay batch through the store's group commit, in
+/// the forwarder batches in the spool), while folding goes on into the next one.
 /// </summary>
 /// <remarks>
 /// A datagram cannot be acknowledged: a crash loses what arrived since the last commit, at most

@@ -135,20 +135,9 @@ public sealed class RelayRequestReader(RelayOptions options, TimeProvider time)
             return new FieldError(path, $"successes and failures must each be between 0 and {MaxCount}, and not both 0 (got {m.Successes} and {m.Failures})");
         }
 
-        if (m.Policy is null)
+        if (ReadCachedPolicy(m.Policy, path + ".policy", out var policy) is { } policyError)
         {
-            return new FieldError(path + ".policy", "is required");
-        }
-
-        if (!_policies.TryGet(m.Policy, out var policy))
-        {
-            if (ReadPolicy(m.Policy, path + ".policy", out var read) is { } policyError)
-            {
-                return policyError;
-            }
-
-            policy = read!;
-            _policies.Add(m.Policy, policy);
+            return policyError;
         }
 
         var details = new List<(DomainFailure, long)>(m.FailureDetails.Count);
@@ -206,20 +195,9 @@ public sealed class RelayRequestReader(RelayOptions options, TimeProvider time)
             return new FieldError(path + ".count", $"must be between 1 and {MaxCount} (got {m.Count})");
         }
 
-        if (m.Policy is null)
+        if (ReadCachedPolicy(m.Policy, path + ".policy", out var policy) is { } policyError)
         {
-            return new FieldError(path + ".policy", "is required");
-        }
-
-        if (!_policies.TryGet(m.Policy, out var policy))
-        {
-            if (ReadPolicy(m.Policy, path + ".policy", out var read) is { } policyError)
-            {
-                return policyError;
-            }
-
-            policy = read!;
-            _policies.Add(m.Policy, policy);
+            return policyError;
         }
 
         DomainFailure? failure = null;
@@ -229,6 +207,30 @@ public sealed class RelayRequestReader(RelayOptions options, TimeProvider time)
         }
 
         outcome = new Domain.RelayOutcomes.SessionOutcome(domain, at, policy, m.Count, failure);
+        return null;
+    }
+
+    /// <summary>A policy checked once and then remembered (relays send the same few again and again).</summary>
+    private FieldError? ReadCachedPolicy(AppliedPolicy? m, string field, out Domain.RelayOutcomes.AppliedPolicy policy)
+    {
+        policy = null!;
+        if (m is null)
+        {
+            return new FieldError(field, "is required");
+        }
+
+        if (_policies.TryGet(m, out policy))
+        {
+            return null;
+        }
+
+        if (ReadPolicy(m, field, out var read) is { } error)
+        {
+            return error;
+        }
+
+        policy = read!;
+        _policies.Add(m, policy);
         return null;
     }
 

@@ -159,10 +159,19 @@ internal sealed class DatagramReceiver
             {
                 break;
             }
-            else if (slab.Count > 0 || slab.TooLarge > 0)
+            else
             {
                 // Quiet for a moment (or an error the next receive may not repeat): hand over what there is.
-                slab = HandOff(slab);
+                if (slab.Count > 0 || slab.TooLarge > 0)
+                {
+                    slab = HandOff(slab);
+                }
+
+                if (error is not (SocketError.TimedOut or SocketError.WouldBlock or SocketError.Interrupted))
+                {
+                    // An error that is not a quiet socket must not turn this loop into a spin.
+                    Thread.Sleep(10);
+                }
             }
 
             if (_stopping && Environment.TickCount64 > drainUntil)

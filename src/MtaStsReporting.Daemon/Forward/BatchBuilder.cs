@@ -1,4 +1,3 @@
-using Google.Protobuf;
 using MtaStsReporting.Api.V1;
 using MtaStsReporting.Daemon.Relay;
 using MtaStsReporting.Domain.RelayOutcomes;
@@ -82,7 +81,4 @@ public static class BatchBuilder
         FailureReasonCode = detail.FailureReasonCode ?? string.Empty,
         AdditionalInformation = detail.AdditionalInformation ?? string.Empty,
     };
-
-    /// <summary>The bytes a batch is spooled as.</summary>
-    public static byte[] Serialize(OutcomeBatch batch) => batch.ToByteArray();
 }

@@ -1,10 +1,11 @@
 using System.Globalization;
+using Google.Protobuf;
 using MtaStsReporting.Api.V1;
 
 namespace MtaStsReporting.Daemon.Forward;
 
 /// <summary>A spooled batch: its file and the id the central daemon counts it once by.</summary>
-internal sealed record SpooledBatch(string Path, string BatchId, long Bytes);
+public sealed record SpooledBatch(string Path, string BatchId, long Bytes);
 
 /// <summary>
 /// The forwarder's spool: batches the central daemon has not acknowledged, one file each,
@@ -13,7 +14,7 @@ internal sealed record SpooledBatch(string Path, string BatchId, long Bytes);
 /// (<c>fwd-SPOOL-SEQ</c>, SPOOL from <c>spool.id</c>, made once): a batch sent again after a
 /// restart is the same batch to the central daemon, which counts it once. Sent oldest first.
 /// </summary>
-internal sealed class BatchSpool
+public sealed class BatchSpool
 {
     private const string Extension = ".batch";
     private readonly Lock _lock = new();
@@ -75,7 +76,7 @@ internal sealed class BatchSpool
             var files = batches.Select(b =>
             {
                 b.BatchId = Id(seq);
-                return (Seq: seq++, Bytes: BatchBuilder.Serialize(b));
+                return (Seq: seq++, Bytes: b.ToByteArray());
             }).ToList();
             if (_bytes + files.Sum(f => (long)f.Bytes.Length) > _maxBytes)
             {
@@ -83,18 +84,38 @@ internal sealed class BatchSpool
                 return false;
             }
 
-            foreach (var (s, bytes) in files)
+            // All or none: the caller keeps the counts when this throws, so a batch written before
+            // the failure must go again, or it would be sent and then counted a second time.
+            var written = new List<(long Seq, string Path)>();
+            try
             {
-                var path = Path.Combine(_folder, s.ToString("D16", CultureInfo.InvariantCulture) + Extension);
-                var temporary = path + ".tmp";
-                using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+                foreach (var (s, bytes) in files)
                 {
-                    stream.Write(bytes);
-                    stream.Flush(flushToDisk: true);
+                    var path = Path.Combine(_folder, s.ToString("D16", CultureInfo.InvariantCulture) + Extension);
+                    var temporary = path + ".tmp";
+                    using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+                    {
+                        stream.Write(bytes);
+                        stream.Flush(flushToDisk: true);
+                    }
+
+                    File.Move(temporary, path);
+                    written.Add((s, path));
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                foreach (var (_, path) in written)
+                {
+                    File.Delete(path);
                 }
 
-                File.Move(temporary, path);
-                _batches[s] = new SpooledBatch(path, Id(s), bytes.Length);
+                throw;
+            }
+
+            foreach (var (s, bytes) in files)
+            {
+                _batches[s] = new SpooledBatch(Path.Combine(_folder, s.ToString("D16", CultureInfo.InvariantCulture) + Extension), Id(s), bytes.Length);
                 _bytes += bytes.Length;
             }
 

@@ -105,14 +105,14 @@ public sealed class CollectorSocket : IDisposable
             throw new CollectorSocketException($"{where} cannot be created: a directory has that name");
         }
 
-        if (!File.Exists(path) && !UnixFiles.IsSocket(path))
-        {
-            return;
-        }
-
         if (!UnixFiles.IsSocket(path))
         {
-            throw new CollectorSocketException($"{where} cannot be created: a file that is not a socket has that name; remove it or choose another path");
+            if (File.Exists(path))
+            {
+                throw new CollectorSocketException($"{where} cannot be created: a file that is not a socket has that name; remove it or choose another path");
+            }
+
+            return;
         }
 
         using var probe = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);

@@ -36,12 +36,6 @@ public sealed class DatagramCollector(IOptions<CollectorOptions> options, IColle
     private long _reportedDropped;
     private int _stopped;
 
-    /// <summary>The bound socket's path, when the collector runs.</summary>
-    public string? SocketPath => _socket?.Path;
-
-    /// <summary>Sessions committed since start.</summary>
-    public long CommittedSessions => Interlocked.Read(ref _committedSessions);
-
     /// <summary>
     /// Binds the socket when the collector is on. Called before the host starts (as the store
     /// is opened), so that a path that cannot be bound is one line, not the host's stack trace.
@@ -94,7 +88,7 @@ public sealed class DatagramCollector(IOptions<CollectorOptions> options, IColle
         await Task.Run(_receiver!.Stop, CancellationToken.None);
         await _folding!;
         _socket.Dispose();
-        CollectorLog.Stopped(logger, CommittedSessions);
+        CollectorLog.Stopped(logger, Interlocked.Read(ref _committedSessions));
     }
 
     /// <summary>Closes a socket that was opened but never started (the daemon failed to start).</summary>
@@ -195,7 +189,7 @@ public sealed class DatagramCollector(IOptions<CollectorOptions> options, IColle
     {
         // The day the datagram was received (SPEC: the reference collector counts it so): a slab
         // spans at most 20 ms, so it is read once per slab.
-        var day = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
+        var day = DailyOutcomeDelta.UtcDay(time.GetUtcNow());
         long counted = 0;
         Span<long> notes = stackalloc long[DatagramVerdictNames.EachNote.Count];
         Array.Clear(_refused);

@@ -155,7 +155,7 @@ internal sealed class DatagramReceiver
             {
                 slab.TooLarge++;
             }
-            else if (_stopping && (error is SocketError.WouldBlock or SocketError.TimedOut || Environment.TickCount64 > drainUntil))
+            else if (_stopping && error is SocketError.WouldBlock or SocketError.TimedOut)
             {
                 break;
             }

@@ -63,6 +63,51 @@ public sealed class PostgreSqlDialect : StoreDialect
     public override Task PrepareAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <inheritdoc />
+    /// <remarks>
+    /// A session advisory lock on a connection of its own, for the whole run: EF's own
+    /// migration lock did not keep two instances from applying the same later migration
+    /// ("relation … already exists") when they met on an empty database. It is released
+    /// explicitly (a pooled connection keeps its session, locks included); a process that dies
+    /// releases it with its connection.
+    /// </remarks>
+    public override async Task<IAsyncDisposable?> LockMigrationsAsync(CancellationToken cancellationToken)
+    {
+        var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = $"SELECT pg_advisory_lock({MigrationLockKey})";
+            await command.ExecuteNonQueryAsync(cancellationToken);
+            return new MigrationLock(connection);
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    private sealed class MigrationLock(NpgsqlConnection connection) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                await using var command = connection.CreateCommand();
+                command.CommandText = $"SELECT pg_advisory_unlock({MigrationLockKey})";
+                await command.ExecuteNonQueryAsync();
+            }
+            finally
+            {
+                await connection.DisposeAsync();
+            }
+        }
+    }
+
+    // "mtstmigr" as a 64-bit number: the advisory lock key of the daemon's migrations.
+    private const long MigrationLockKey = 0x6D7473746D696772;
+
+    /// <inheritdoc />
     public override async Task<DbConnection> OpenAsync(bool writer, CancellationToken cancellationToken) =>
         await _dataSource.OpenConnectionAsync(cancellationToken);
 

@@ -70,6 +70,7 @@ public sealed class ReportingStore : IAsyncDisposable
     public async Task MigrateAsync(CancellationToken cancellationToken)
     {
         await Dialect.PrepareAsync(cancellationToken);
+        await using var migrationLock = await Dialect.LockMigrationsAsync(cancellationToken);
         await using var context = CreateContext();
         await context.Database.MigrateAsync(cancellationToken);
     }

@@ -45,6 +45,12 @@ public abstract class StoreDialect : IAsyncDisposable
     /// <summary>What must exist before migrations run (SQLite: the folder, and WAL mode).</summary>
     public abstract Task PrepareAsync(CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Held while migrations run, so that instances starting together on one database apply
+    /// each migration once; null where only one process can migrate at a time anyway.
+    /// </summary>
+    public virtual Task<IAsyncDisposable?> LockMigrationsAsync(CancellationToken cancellationToken) => Task.FromResult<IAsyncDisposable?>(null);
+
     /// <summary>Opens a connection; the writer's gets the engine's durability settings.</summary>
     public abstract Task<DbConnection> OpenAsync(bool writer, CancellationToken cancellationToken);
 

@@ -55,6 +55,24 @@ public sealed class ReportingDbContext(DbContextOptions<ReportingDbContext> opti
     /// <summary>TLSRPT records seen by relays, per recipient domain and day.</summary>
     public DbSet<TlsRptRecordDayRow> TlsRptRecordDays => Set<TlsRptRecordDayRow>();
 
+    /// <summary>Outbound report decisions per day and domain.</summary>
+    public DbSet<OutboundDayRow> OutboundDays => Set<OutboundDayRow>();
+
+    /// <summary>Outbound reports built.</summary>
+    public DbSet<OutboundReportRow> OutboundReports => Set<OutboundReportRow>();
+
+    /// <summary>Outbound deliveries, per report and destination.</summary>
+    public DbSet<OutboundDeliveryRow> OutboundDeliveries => Set<OutboundDeliveryRow>();
+
+    /// <summary>Outbound delivery attempts.</summary>
+    public DbSet<OutboundAttemptRow> OutboundAttempts => Set<OutboundAttemptRow>();
+
+    /// <summary>Outbound destinations' record.</summary>
+    public DbSet<OutboundDestinationRow> OutboundDestinations => Set<OutboundDestinationRow>();
+
+    /// <summary>Outbound operator switches.</summary>
+    public DbSet<OutboundSettingRow> OutboundSettings => Set<OutboundSettingRow>();
+
     /// <summary>Refused inbound input.</summary>
     public DbSet<ReportRejectionRow> ReportRejections => Set<ReportRejectionRow>();
 
@@ -130,6 +148,55 @@ public sealed class ReportingDbContext(DbContextOptions<ReportingDbContext> opti
         {
             e.ToTable("tlsrpt_record_days");
             e.HasKey(x => new { x.Day, x.RecipientDomain });
+        });
+
+        modelBuilder.Entity<OutboundDayRow>(e =>
+        {
+            e.ToTable("outbound_days");
+            e.HasKey(x => new { x.Day, x.PolicyDomain });
+            e.Property(x => x.DecidedAt).HasConversion(UnixMs.Converter);
+        });
+
+        modelBuilder.Entity<OutboundReportRow>(e =>
+        {
+            e.ToTable("outbound_reports");
+            e.HasKey(x => x.ReportId);
+            e.HasIndex(x => new { x.Day, x.PolicyDomain });
+            e.Property(x => x.BuiltAt).HasConversion(UnixMs.Converter);
+        });
+
+        // The sender reads what is due (state, next attempt); admins list by day and domain.
+        modelBuilder.Entity<OutboundDeliveryRow>(e =>
+        {
+            e.ToTable("outbound_deliveries");
+            e.HasKey(x => new { x.ReportId, x.Destination });
+            e.HasIndex(x => new { x.State, x.NextAttemptAt });
+            e.HasIndex(x => new { x.Day, x.PolicyDomain });
+            e.Property(x => x.FirstAttemptAt).HasConversion(UnixMs.Converter);
+            e.Property(x => x.NextAttemptAt).HasConversion(UnixMs.Converter);
+            e.Property(x => x.UpdatedAt).HasConversion(UnixMs.Converter);
+        });
+
+        modelBuilder.Entity<OutboundAttemptRow>(e =>
+        {
+            e.ToTable("outbound_attempts");
+            e.HasKey(x => new { x.ReportId, x.Destination, x.Attempt });
+            e.Property(x => x.StartedAt).HasConversion(UnixMs.Converter);
+            e.Property(x => x.FinishedAt).HasConversion(UnixMs.NullableConverter);
+        });
+
+        modelBuilder.Entity<OutboundDestinationRow>(e =>
+        {
+            e.ToTable("outbound_destinations");
+            e.HasKey(x => x.Destination);
+            e.Property(x => x.SuppressedUntil).HasConversion(UnixMs.NullableConverter);
+            e.Property(x => x.LastFailureAt).HasConversion(UnixMs.NullableConverter);
+        });
+
+        modelBuilder.Entity<OutboundSettingRow>(e =>
+        {
+            e.ToTable("outbound_settings");
+            e.HasKey(x => x.Name);
         });
 
         modelBuilder.Entity<LeaseRow>(e =>

@@ -303,6 +303,219 @@ namespace MtaStsReporting.Migrations.PostgreSql.Migrations
                     b.ToTable("leases", (string)null);
                 });
 
+            modelBuilder.Entity("MtaStsReporting.Persistence.Schema.OutboundAttemptRow", b =>
+                {
+                    b.Property<string>("ReportId")
+                        .HasColumnType("text")
+                        .HasColumnName("report_id");
+
+                    b.Property<string>("Destination")
+                        .HasColumnType("text")
+                        .HasColumnName("destination");
+
+                    b.Property<int>("Attempt")
+                        .HasColumnType("integer")
+                        .HasColumnName("attempt");
+
+                    b.Property<string>("Answer")
+                        .HasColumnType("text")
+                        .HasColumnName("answer");
+
+                    b.Property<long?>("FinishedAt")
+                        .HasColumnType("bigint")
+                        .HasColumnName("finished_at");
+
+                    b.Property<string>("Outcome")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("outcome");
+
+                    b.Property<string>("SentTo")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("sent_to");
+
+                    b.Property<long>("StartedAt")
+                        .HasColumnType("bigint")
+                        .HasColumnName("started_at");
+
+                    b.HasKey("ReportId", "Destination", "Attempt");
+
+                    b.ToTable("outbound_attempts", (string)null);
+                });
+
+            modelBuilder.Entity("MtaStsReporting.Persistence.Schema.OutboundDayRow", b =>
+                {
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("date")
+                        .HasColumnName("day");
+
+                    b.Property<string>("PolicyDomain")
+                        .HasColumnType("text")
+                        .HasColumnName("policy_domain");
+
+                    b.Property<long>("DecidedAt")
+                        .HasColumnType("bigint")
+                        .HasColumnName("decided_at");
+
+                    b.Property<string>("Detail")
+                        .HasColumnType("text")
+                        .HasColumnName("detail");
+
+                    b.Property<string>("Outcome")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("outcome");
+
+                    b.Property<string>("ReportId")
+                        .HasColumnType("text")
+                        .HasColumnName("report_id");
+
+                    b.HasKey("Day", "PolicyDomain");
+
+                    b.ToTable("outbound_days", (string)null);
+                });
+
+            modelBuilder.Entity("MtaStsReporting.Persistence.Schema.OutboundDeliveryRow", b =>
+                {
+                    b.Property<string>("ReportId")
+                        .HasColumnType("text")
+                        .HasColumnName("report_id");
+
+                    b.Property<string>("Destination")
+                        .HasColumnType("text")
+                        .HasColumnName("destination");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer")
+                        .HasColumnName("attempts");
+
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("date")
+                        .HasColumnName("day");
+
+                    b.Property<long>("FirstAttemptAt")
+                        .HasColumnType("bigint")
+                        .HasColumnName("first_attempt_at");
+
+                    b.Property<string>("Holder")
+                        .HasColumnType("text")
+                        .HasColumnName("holder");
+
+                    b.Property<string>("LastAnswer")
+                        .HasColumnType("text")
+                        .HasColumnName("last_answer");
+
+                    b.Property<long>("NextAttemptAt")
+                        .HasColumnType("bigint")
+                        .HasColumnName("next_attempt_at");
+
+                    b.Property<string>("PolicyDomain")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("policy_domain");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("state");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("bigint")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("ReportId", "Destination");
+
+                    b.HasIndex("Day", "PolicyDomain");
+
+                    b.HasIndex("State", "NextAttemptAt");
+
+                    b.ToTable("outbound_deliveries", (string)null);
+                });
+
+            modelBuilder.Entity("MtaStsReporting.Persistence.Schema.OutboundDestinationRow", b =>
+                {
+                    b.Property<string>("Destination")
+                        .HasColumnType("text")
+                        .HasColumnName("destination");
+
+                    b.Property<int>("FailedReportsInRow")
+                        .HasColumnType("integer")
+                        .HasColumnName("failed_reports_in_row");
+
+                    b.Property<long?>("LastFailureAt")
+                        .HasColumnType("bigint")
+                        .HasColumnName("last_failure_at");
+
+                    b.Property<long?>("SuppressedUntil")
+                        .HasColumnType("bigint")
+                        .HasColumnName("suppressed_until");
+
+                    b.HasKey("Destination");
+
+                    b.ToTable("outbound_destinations", (string)null);
+                });
+
+            modelBuilder.Entity("MtaStsReporting.Persistence.Schema.OutboundReportRow", b =>
+                {
+                    b.Property<string>("ReportId")
+                        .HasColumnType("text")
+                        .HasColumnName("report_id");
+
+                    b.Property<long>("BuiltAt")
+                        .HasColumnType("bigint")
+                        .HasColumnName("built_at");
+
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("date")
+                        .HasColumnName("day");
+
+                    b.Property<string>("Destinations")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("destinations");
+
+                    b.Property<long>("Failures")
+                        .HasColumnType("bigint")
+                        .HasColumnName("failures");
+
+                    b.Property<string>("Json")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("json");
+
+                    b.Property<string>("PolicyDomain")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("policy_domain");
+
+                    b.Property<long>("Sessions")
+                        .HasColumnType("bigint")
+                        .HasColumnName("sessions");
+
+                    b.HasKey("ReportId");
+
+                    b.HasIndex("Day", "PolicyDomain");
+
+                    b.ToTable("outbound_reports", (string)null);
+                });
+
+            modelBuilder.Entity("MtaStsReporting.Persistence.Schema.OutboundSettingRow", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasColumnType("text")
+                        .HasColumnName("name");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("value");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("outbound_settings", (string)null);
+                });
+
             modelBuilder.Entity("MtaStsReporting.Persistence.Schema.PolicyFetchDayRow", b =>
                 {
                     b.Property<DateOnly>("Day")

@@ -298,6 +298,219 @@ namespace MtaStsReporting.Migrations.Migrations
                     b.ToTable("leases", (string)null);
                 });
 
+            modelBuilder.Entity("MtaStsReporting.Persistence.Schema.OutboundAttemptRow", b =>
+                {
+                    b.Property<string>("ReportId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("report_id");
+
+                    b.Property<string>("Destination")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("destination");
+
+                    b.Property<int>("Attempt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("attempt");
+
+                    b.Property<string>("Answer")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("answer");
+
+                    b.Property<long?>("FinishedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("finished_at");
+
+                    b.Property<string>("Outcome")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("outcome");
+
+                    b.Property<string>("SentTo")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("sent_to");
+
+                    b.Property<long>("StartedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("started_at");
+
+                    b.HasKey("ReportId", "Destination", "Attempt");
+
+                    b.ToTable("outbound_attempts", (string)null);
+                });
+
+            modelBuilder.Entity("MtaStsReporting.Persistence.Schema.OutboundDayRow", b =>
+                {
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("day");
+
+                    b.Property<string>("PolicyDomain")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("policy_domain");
+
+                    b.Property<long>("DecidedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("decided_at");
+
+                    b.Property<string>("Detail")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("detail");
+
+                    b.Property<string>("Outcome")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("outcome");
+
+                    b.Property<string>("ReportId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("report_id");
+
+                    b.HasKey("Day", "PolicyDomain");
+
+                    b.ToTable("outbound_days", (string)null);
+                });
+
+            modelBuilder.Entity("MtaStsReporting.Persistence.Schema.OutboundDeliveryRow", b =>
+                {
+                    b.Property<string>("ReportId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("report_id");
+
+                    b.Property<string>("Destination")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("destination");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("attempts");
+
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("day");
+
+                    b.Property<long>("FirstAttemptAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("first_attempt_at");
+
+                    b.Property<string>("Holder")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("holder");
+
+                    b.Property<string>("LastAnswer")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last_answer");
+
+                    b.Property<long>("NextAttemptAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("next_attempt_at");
+
+                    b.Property<string>("PolicyDomain")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("policy_domain");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("state");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("ReportId", "Destination");
+
+                    b.HasIndex("Day", "PolicyDomain");
+
+                    b.HasIndex("State", "NextAttemptAt");
+
+                    b.ToTable("outbound_deliveries", (string)null);
+                });
+
+            modelBuilder.Entity("MtaStsReporting.Persistence.Schema.OutboundDestinationRow", b =>
+                {
+                    b.Property<string>("Destination")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("destination");
+
+                    b.Property<int>("FailedReportsInRow")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("failed_reports_in_row");
+
+                    b.Property<long?>("LastFailureAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("last_failure_at");
+
+                    b.Property<long?>("SuppressedUntil")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("suppressed_until");
+
+                    b.HasKey("Destination");
+
+                    b.ToTable("outbound_destinations", (string)null);
+                });
+
+            modelBuilder.Entity("MtaStsReporting.Persistence.Schema.OutboundReportRow", b =>
+                {
+                    b.Property<string>("ReportId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("report_id");
+
+                    b.Property<long>("BuiltAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("built_at");
+
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("day");
+
+                    b.Property<string>("Destinations")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("destinations");
+
+                    b.Property<long>("Failures")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("failures");
+
+                    b.Property<string>("Json")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("json");
+
+                    b.Property<string>("PolicyDomain")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("policy_domain");
+
+                    b.Property<long>("Sessions")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("sessions");
+
+                    b.HasKey("ReportId");
+
+                    b.HasIndex("Day", "PolicyDomain");
+
+                    b.ToTable("outbound_reports", (string)null);
+                });
+
+            modelBuilder.Entity("MtaStsReporting.Persistence.Schema.OutboundSettingRow", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("value");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("outbound_settings", (string)null);
+                });
+
             modelBuilder.Entity("MtaStsReporting.Persistence.Schema.PolicyFetchDayRow", b =>
                 {
                     b.Property<DateOnly>("Day")

@@ -239,3 +239,107 @@ internal static class DomainTotalsTable
           failures = domain_weeks.failures + excluded.failures
         """;
 }
+
+/// <summary>The outbound report tables: what was decided per day and domain, the reports, their deliveries and attempts.</summary>
+internal static class OutboundTables
+{
+    // A day is decided once: the insert that wins makes the report; a second builder (another
+    // instance, a restart) finds the row and stops.
+    public const string DecideDay =
+        """
+        INSERT INTO outbound_days (day, policy_domain, outcome, detail, report_id, decided_at) VALUES (@d, @dom, @o, @detail, @r, @at)
+        ON CONFLICT (day, policy_domain) DO NOTHING
+        """;
+
+    public const string PutReport =
+        """
+        INSERT INTO outbound_reports (report_id, day, policy_domain, destinations, json, sessions, failures, built_at)
+        VALUES (@r, @d, @dom, @dest, @json, @s, @f, @at)
+        ON CONFLICT (report_id) DO UPDATE SET destinations = excluded.destinations, json = excluded.json,
+            sessions = excluded.sessions, failures = excluded.failures, built_at = excluded.built_at
+        """;
+
+    public const string PutDelivery =
+        """
+        INSERT INTO outbound_deliveries (report_id, destination, day, policy_domain, state, attempts, first_attempt_at, next_attempt_at, last_answer, holder, updated_at)
+        VALUES (@r, @dest, @d, @dom, 'pending', 0, @first, @first, NULL, NULL, @at)
+        ON CONFLICT (report_id, destination) DO UPDATE SET state = 'pending', first_attempt_at = excluded.first_attempt_at,
+            next_attempt_at = excluded.next_attempt_at, holder = NULL, updated_at = excluded.updated_at
+        WHERE outbound_deliveries.state <> 'sending'
+        """;
+
+    // Claimed only while pending and due: two senders can never both start the same attempt.
+    public const string Claim =
+        """
+        UPDATE outbound_deliveries SET state = 'sending', attempts = attempts + 1, holder = @h, updated_at = @at
+        WHERE report_id = @r AND destination = @dest AND state = 'pending' AND next_attempt_at <= @at
+        """;
+
+    public const string Attempts = "SELECT attempts FROM outbound_deliveries WHERE report_id = @r AND destination = @dest";
+
+    public const string StartAttempt =
+        """
+        INSERT INTO outbound_attempts (report_id, destination, attempt, sent_to, started_at, finished_at, outcome, answer)
+        VALUES (@r, @dest, @n, @to, @at, NULL, 'sending', NULL)
+        """;
+
+    public const string FinishAttempt =
+        "UPDATE outbound_attempts SET finished_at = @at, outcome = @o, answer = @a WHERE report_id = @r AND destination = @dest AND attempt = @n";
+
+    public const string SetDelivery =
+        """
+        UPDATE outbound_deliveries SET state = @s, next_attempt_at = @next, last_answer = @a, holder = NULL, updated_at = @at
+        WHERE report_id = @r AND destination = @dest AND state = 'sending' AND holder = @h
+        """;
+
+    public const string DestinationDelivered =
+        """
+        INSERT INTO outbound_destinations (destination, failed_reports_in_row, suppressed_until, last_failure_at) VALUES (@dest, 0, NULL, NULL)
+        ON CONFLICT (destination) DO UPDATE SET failed_reports_in_row = 0, suppressed_until = NULL
+        """;
+
+    public const string DestinationFailedReports = "SELECT failed_reports_in_row FROM outbound_destinations WHERE destination = @dest";
+
+    public const string DestinationFailed =
+        """
+        INSERT INTO outbound_destinations (destination, failed_reports_in_row, suppressed_until, last_failure_at) VALUES (@dest, @n, @until, @at)
+        ON CONFLICT (destination) DO UPDATE SET failed_reports_in_row = excluded.failed_reports_in_row,
+            suppressed_until = excluded.suppressed_until, last_failure_at = excluded.last_failure_at
+        """;
+
+    // Attempts another instance (or this one before a restart) started and never finished.
+    public const string InterruptAttempts =
+        """
+        UPDATE outbound_attempts SET outcome = 'interrupted', answer = @a
+        WHERE outcome = 'sending' AND EXISTS (SELECT 1 FROM outbound_deliveries d WHERE d.report_id = outbound_attempts.report_id
+            AND d.destination = outbound_attempts.destination AND d.state = 'sending' AND (d.holder IS NULL OR d.holder <> @h))
+        """;
+
+    public const string InterruptDeliveries =
+        """
+        UPDATE outbound_deliveries SET state = 'interrupted', last_answer = @a, holder = NULL, updated_at = @at
+        WHERE state = 'sending' AND (holder IS NULL OR holder <> @h)
+        """;
+
+    public const string PutSetting =
+        "INSERT INTO outbound_settings (name, value) VALUES (@n, @v) ON CONFLICT (name) DO UPDATE SET value = excluded.value";
+
+    public const string DeleteSetting = "DELETE FROM outbound_settings WHERE name = @n";
+
+    public const string GiveUp =
+        "UPDATE outbound_deliveries SET state = 'given-up', last_answer = @a, updated_at = @at WHERE report_id = @r AND destination = @dest AND state = 'pending'";
+
+    public const string ForgetDays = "DELETE FROM outbound_days WHERE day = @d AND (CAST(@dom AS TEXT) IS NULL OR policy_domain = @dom)";
+
+    public const string ResendReport =
+        """
+        UPDATE outbound_deliveries SET state = 'pending', first_attempt_at = @at, next_attempt_at = @at, holder = NULL, updated_at = @at
+        WHERE state <> 'sending' AND report_id = @r
+        """;
+
+    public const string ResendDay =
+        """
+        UPDATE outbound_deliveries SET state = 'pending', first_attempt_at = @at, next_attempt_at = @at, holder = NULL, updated_at = @at
+        WHERE state <> 'sending' AND day = @d AND (CAST(@dom AS TEXT) IS NULL OR policy_domain = @dom)
+        """;
+}

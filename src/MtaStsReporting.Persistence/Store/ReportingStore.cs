@@ -40,6 +40,7 @@ public sealed class ReportingStore : IAsyncDisposable
         Keys = new ApiKeyStore(this);
         Retention = new RetentionSweeper(this);
         Leases = new LeaseStore(this);
+        Outbound = new Outbound.OutboundReportStore(this);
     }
 
     /// <summary>The engine and what differs on it.</summary>
@@ -62,6 +63,9 @@ public sealed class ReportingStore : IAsyncDisposable
 
     /// <summary>Jobs held by one instance at a time.</summary>
     public LeaseStore Leases { get; }
+
+    /// <summary>Outbound reports: built, delivered, retried.</summary>
+    public Outbound.OutboundReportStore Outbound { get; }
 
     /// <summary>True once the writer runs.</summary>
     public bool IsOpen => _committer is not null;

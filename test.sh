@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test: unit, integration (real gRPC socket, real SQLite file, a throw-away
-# PostgreSQL cluster, real Dovecot IMAP server and dnsmasq DNS server on loopback) and end-to-end
+# PostgreSQL cluster, real Dovecot IMAP and LMTP server, Postfix and dnsmasq DNS server on loopback) and end-to-end
 # (the daemon as its own process). Installs what the tests need first, from Debian's packages;
 # the tests start and stop the servers themselves.
 set -euo pipefail
@@ -8,6 +8,8 @@ cd "$(dirname "$0")"
 
 need=()
 [ -x /usr/sbin/dovecot ] || need+=(dovecot-imapd)
+[ -x /usr/lib/dovecot/lmtp ] || need+=(dovecot-lmtpd)
+[ -x /usr/sbin/postfix ] || need+=(postfix)
 [ -x /usr/sbin/dnsmasq ] || need+=(dnsmasq-base)
 [ -x /usr/bin/openssl ] || need+=(openssl)
 compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || need+=(postgresql)

@@ -10,6 +10,7 @@ using Microsoft.Extensions.Options;
 using MtaStsReporting.Daemon.Ingestion;
 using MtaStsReporting.Daemon.Ingestion.Imap;
 using MtaStsReporting.Daemon.Collector;
+using MtaStsReporting.Daemon.Outbound;
 using MtaStsReporting.Daemon.Relay;
 using MtaStsReporting.Daemon.Storage;
 using MtaStsReporting.Persistence;
@@ -196,6 +197,7 @@ public static class DaemonApp
             app.MapGrpcService<ReportImportService>();
             app.MapGrpcService<Queries.QueryService>();
             app.MapGrpcService<Readiness.ReadinessService>();
+            app.MapGrpcService<Outbound.OutboundReportsService>();
             app.MapGrpcHealthChecksService();
             app.MapGrpcReflectionService();
             app.MapReportUpload(listeners);
@@ -296,6 +298,7 @@ public static class DaemonApp
             .AddIngestion(configuration)
             .AddQueries()
             .AddReadiness(configuration)
+            .AddOutbound(configuration)
             .AddSecurity(configuration);
     }
 

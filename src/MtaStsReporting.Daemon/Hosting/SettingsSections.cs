@@ -18,6 +18,7 @@ public static class SettingsSections
         (Collector.CollectorOptions.Section, typeof(Collector.CollectorOptions)),
         (Forward.ForwardOptions.Section, typeof(Forward.ForwardOptions)),
         (Ingestion.IngestionOptions.Section, typeof(Ingestion.IngestionOptions)),
+        (Outbound.OutboundOptions.Section, typeof(Outbound.OutboundOptions)),
         (DnsOptions.Section, typeof(DnsOptions)),
         (Readiness.CheckOptions.Section, typeof(Readiness.CheckOptions)),
         (Readiness.ReadinessRegistration.Section, typeof(Domain.Readiness.ReadinessRules)),

@@ -26,6 +26,7 @@ public sealed class DaemonMetrics : IDisposable
     private readonly Counter<long> _collectorDropped;
     private readonly Counter<long> _forwardBatches;
     private readonly Counter<long> _forwardSessions;
+    private readonly Counter<long> _outboundAttempts;
 
     /// <summary>Creates the instruments on a meter from the factory.</summary>
     public DaemonMetrics(IMeterFactory meters)
@@ -43,6 +44,7 @@ public sealed class DaemonMetrics : IDisposable
         _collectorDropped = _meter.CreateCounter<long>("mtasts.collector.dropped", description: "Datagrams received but dropped because reading fell behind (Collector:MaxQueuedMiB).");
         _forwardBatches = _meter.CreateCounter<long>("mtasts.forward.batches", description: "Forwarder send attempts by result: sent, duplicate, retry, rejected.");
         _forwardSessions = _meter.CreateCounter<long>("mtasts.forward.sessions", description: "Sessions the central daemon committed from this forwarder.");
+        _outboundAttempts = _meter.CreateCounter<long>("mtasts.outbound.attempts", description: "Outbound report delivery attempts by scheme (mailto, https) and outcome (delivered, temporary, permanent).");
         _mailboxErrors = _meter.CreateCounter<long>("mtasts.mailbox.errors", description: "IMAP connection or session errors.");
     }
 
@@ -104,6 +106,10 @@ public sealed class DaemonMetrics : IDisposable
         _meter.CreateObservableGauge("mtasts.forward.spool.batches", batches, description: "Batches waiting in the forwarder's spool.");
         _meter.CreateObservableGauge("mtasts.forward.spool.bytes", bytes, unit: "By", description: "Bytes waiting in the forwarder's spool.");
     }
+
+    /// <summary>An outbound report delivery attempt ended.</summary>
+    public void OutboundAttempt(string scheme, string outcome) =>
+        _outboundAttempts.Add(1, new KeyValuePair<string, object?>("scheme", scheme), new KeyValuePair<string, object?>("outcome", outcome));
 
     /// <summary>A group commit went through.</summary>
     public void GroupCommitted(int units, TimeSpan elapsed)

@@ -123,6 +123,7 @@ public static class QueryArguments
 
     private static string Fingerprint(string query) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(query)).AsSpan(0, 8));
 
-    private static bool TryDay(string text, out DateOnly day) =>
+    /// <summary>A day written YYYY-MM-DD.</summary>
+    public static bool TryDay(string text, out DateOnly day) =>
         DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out day);
 }

@@ -80,6 +80,10 @@ public sealed class RelayRequestReader(RelayOptions options, TimeProvider time)
             }
 
             into.Add(outcome!);
+            if (message.SessionOutcomes[i].TlsrptRecord.Length > 0)
+            {
+                into.AddTlsRptRecord(Domain.RelayOutcomes.DailyOutcomeDelta.UtcDay(outcome!.Time), outcome.PolicyDomain, message.SessionOutcomes[i].TlsrptRecord);
+            }
         }
 
         for (var i = 0; i < message.PolicyFetchOutcomes.Count; i++)
@@ -204,6 +208,11 @@ public sealed class RelayRequestReader(RelayOptions options, TimeProvider time)
         if (m.Failure is not null && ReadFailure(m.Failure, path + ".failure", out failure) is { } failureError)
         {
             return failureError;
+        }
+
+        if (CheckText(m.TlsrptRecord, OutcomeFields.MaxTlsRptRecordLength) is { } recordProblem)
+        {
+            return new FieldError(path + ".tlsrpt_record", recordProblem);
         }
 
         outcome = new Domain.RelayOutcomes.SessionOutcome(domain, at, policy, m.Count, failure);

@@ -29,6 +29,9 @@ public sealed class DovecotServer : IAsyncDisposable
 
     public int Port { get; }
 
+    /// <summary>The LMTP port (RFC 2033) an MTA delivers into, when <see cref="DovecotSettings.Lmtp"/> is set; otherwise 0.</summary>
+    public int LmtpPort { get; private set; }
+
     public string PasswordFile => Path.Combine(_dir.Path, "password");
 
     /// <summary>Settings that point the daemon's mailbox 0 at this server.</summary>
@@ -52,6 +55,11 @@ public sealed class DovecotServer : IAsyncDisposable
         }
 
         var server = new DovecotServer(Loopback.FreePort(), settings ?? new DovecotSettings());
+        if (server._settings.Lmtp)
+        {
+            server.LmtpPort = Loopback.FreePort();
+        }
+
         server.WriteConfiguration();
         await server.StartProcessAsync();
         return server;
@@ -70,8 +78,9 @@ public sealed class DovecotServer : IAsyncDisposable
         // Mail is stored as the dovecot user: Dovecot refuses mail access as root.
         Command.RunChecked("chown", "-R", "dovecot:dovecot", Path.Combine(d, "home"));
         File.WriteAllText(Path.Combine(d, "dovecot.conf"), $$"""
-            protocols = imap
+            protocols = imap{{(_settings.Lmtp ? " lmtp" : "")}}
             listen = 127.0.0.1
+            postmaster_address = postmaster@example.org
             base_dir = {{d}}/run
             state_dir = {{d}}/state
             log_path = {{d}}/dovecot.log
@@ -94,6 +103,7 @@ public sealed class DovecotServer : IAsyncDisposable
             service anvil {
               chroot =
             }
+            {{(_settings.Lmtp ? $"service lmtp {{\n  inet_listener lmtp {{\n    address = 127.0.0.1\n    port = {LmtpPort}\n  }}\n}}" : "")}}
             passdb {
               driver = passwd-file
               args = scheme=PLAIN username_format=%u {{d}}/users
@@ -224,4 +234,5 @@ public sealed class DovecotServer : IAsyncDisposable
 /// <summary>How a test's Dovecot differs from the plain one.</summary>
 /// <param name="Separator">The hierarchy separator ('.' as with Maildir++, Courier, cPanel).</param>
 /// <param name="Certificate">PEM certificate and key files: STARTTLS offered on the port.</param>
-public sealed record DovecotSettings(char Separator = '/', (string Certificate, string Key)? Certificate = null);
+/// <param name="Lmtp">Also an LMTP listener (Debian's dovecot-lmtpd), for an MTA to deliver into.</param>
+public sealed record DovecotSettings(char Separator = '/', (string Certificate, string Key)? Certificate = null, bool Lmtp = false);

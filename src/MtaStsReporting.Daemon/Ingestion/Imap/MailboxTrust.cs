@@ -16,11 +16,17 @@ public sealed class MailboxTrust
     private readonly RevocationCheck _revocation;
 
     public MailboxTrust(MailboxOptions mailbox)
+        : this(mailbox.TrustedCaFile, mailbox.RevocationCheck)
     {
-        _revocation = mailbox.RevocationCheck;
-        if (mailbox.TrustedCaFile is not null)
+    }
+
+    /// <summary>The same judgement for any mail or HTTPS server (the outbound reports' SMTP server and https: destinations).</summary>
+    public MailboxTrust(string? trustedCaFile, RevocationCheck revocation)
+    {
+        _revocation = revocation;
+        if (trustedCaFile is not null)
         {
-            _roots.ImportFromPemFile(mailbox.TrustedCaFile);
+            _roots.ImportFromPemFile(trustedCaFile);
         }
     }
 

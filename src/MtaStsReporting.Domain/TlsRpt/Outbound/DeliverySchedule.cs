@@ -69,4 +69,28 @@ public sealed record DeliverySchedule(
     /// </summary>
     public DateTimeOffset? SuppressedUntil(int failedReportsInRow, DateTimeOffset lastFailure) =>
         failedReportsInRow >= SuppressAfter ? lastFailure + SuppressFor : null;
+
+    /// <summary>
+    /// What an attempt's answer means for the delivery: delivered; refused for good (a permanent
+    /// answer: no more tries for this report); tried again later; or given up once the next try
+    /// would fall after the give-up time. Refused and given up end the delivery undelivered, and count as a failed report of the destination (suppression).
+    /// </summary>
+    /// <param name="answer">The attempt's answer.</param>
+    /// <param name="firstAttempt">The delivery's first planned attempt.</param>
+    /// <param name="now">When the attempt ended.</param>
+    /// <param name="attempt">The attempt's number (1 for the first).</param>
+    public DeliveryStep After(DeliveryAnswer answer, DateTimeOffset firstAttempt, DateTimeOffset now, int attempt) => answer.Outcome switch
+    {
+        DeliveryOutcome.Delivered => new DeliveryStep(DeliveryStates.Delivered, null, false),
+        DeliveryOutcome.Permanent => new DeliveryStep(DeliveryStates.Failed, null, true),
+        _ => NextAttempt(firstAttempt, now, attempt) is { } next
+            ? new DeliveryStep(DeliveryStates.Pending, next, false)
+            : new DeliveryStep(DeliveryStates.GivenUp, null, true),
+    };
 }
+
+/// <summary>Where a delivery goes after an attempt.</summary>
+/// <param name="State">One of <see cref="DeliveryStates"/>.</param>
+/// <param name="NextAttempt">For pending: when to try again.</param>
+/// <param name="DestinationFailed">The report ends undelivered for this destination.</param>
+public sealed record DeliveryStep(string State, DateTimeOffset? NextAttempt, bool DestinationFailed);

@@ -78,3 +78,33 @@ public class DeliveryScheduleTests
         Assert.Equal(Schedule, DeliverySchedule.Default with { });
     }
 }
+
+public class DeliveryStepTests
+{
+    private static readonly DeliverySchedule Schedule = DeliverySchedule.Default;
+    private static readonly DateTimeOffset First = DateTimeOffset.Parse("2026-11-29T01:00:00Z");
+
+    [Fact]
+    public void A_delivered_answer_ends_the_delivery_as_delivered()
+    {
+        Assert.Equal(new DeliveryStep(DeliveryStates.Delivered, null, false), Schedule.After(DeliveryAnswer.FromHttp(202, "Accepted"), First, First, 1));
+    }
+
+    [Fact]
+    public void A_permanent_answer_ends_it_as_failed_and_counts_against_the_destination()
+    {
+        Assert.Equal(new DeliveryStep(DeliveryStates.Failed, null, true), Schedule.After(DeliveryAnswer.FromSmtp(550, "5.1.1 no such user"), First, First, 1));
+    }
+
+    [Fact]
+    public void A_temporary_answer_plans_the_next_attempt_until_the_give_up_time_then_gives_up()
+    {
+        var answer = DeliveryAnswer.FromSmtp(451, "4.3.0 later");
+
+        Assert.Equal(new DeliveryStep(DeliveryStates.Pending, First.AddMinutes(10), false), Schedule.After(answer, First, First.AddMinutes(5), 1));
+        Assert.Equal(new DeliveryStep(DeliveryStates.Pending, First.AddMinutes(25), false), Schedule.After(answer, First, First.AddMinutes(15), 2));
+        var lastChance = First + Schedule.GiveUpAfter - Schedule.MaxRetry;
+        Assert.Equal(new DeliveryStep(DeliveryStates.Pending, First + Schedule.GiveUpAfter, false), Schedule.After(answer, First, lastChance, 20));
+        Assert.Equal(new DeliveryStep(DeliveryStates.GivenUp, null, true), Schedule.After(answer, First, lastChance.AddTicks(1), 20));
+    }
+}

@@ -8,11 +8,18 @@ namespace MtaStsReporting.Daemon.Tests.Support;
 public sealed class PostfixServer : IAsyncDisposable
 {
     private const string Binary = "/usr/sbin/postfix";
+    private const string AccessMap = "inline:{ {" + RefusedAddress + "=REJECT no such mailbox}, {" + DeferredAddress + "=DEFER mailbox busy} }";
     private readonly TempDirectory _dir = new();
 
     private PostfixServer(int port) => Port = port;
 
     public int Port { get; }
+
+    /// <summary>RCPT TO this address is answered 554 (permanent).</summary>
+    public const string RefusedAddress = "refused@example.org";
+
+    /// <summary>RCPT TO this address is answered 450 (temporary).</summary>
+    public const string DeferredAddress = "deferred@example.org";
 
     public string Log => File.Exists(Path.Combine(_dir.Path, "postfix.log")) ? File.ReadAllText(Path.Combine(_dir.Path, "postfix.log")) : "(no log)";
 
@@ -46,6 +53,8 @@ public sealed class PostfixServer : IAsyncDisposable
             virtual_mailbox_domains = {domain}
             virtual_transport = lmtp:inet:127.0.0.1:{lmtpPort}
             smtpd_relay_restrictions = permit_mynetworks, reject
+            # Two addresses that answer as a receiving MTA may: refused for good, and "try later".
+            smtpd_recipient_restrictions = check_recipient_access {AccessMap}, permit_mynetworks, reject
             maillog_file_prefixes = {d}
             maillog_file = {d}/postfix.log
             alias_maps =

@@ -176,6 +176,77 @@ public sealed class HttpsDeliveryTests(OutboundFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task Sessions_postfix_reported_as_datagrams_go_to_the_record_it_saw_once_the_day_is_over()
+    {
+        using var certificate = fixture.Pki.Issue("localhost");
+        await using var receiver = await ReportReceiver.StartAsync(certificate, 200);
+        using var dir = new TempDirectory();
+        var socket = Path.Combine(dir.Path, "tlsrpt.sock");
+        await using var daemon = await InProcessDaemon.StartAsync(fixture.DaemonArgs(1, $"--Collector:Socket={socket}", "--Collector:CommitInterval=50ms"));
+        var record = $"v=TLSRPTv1; rua={receiver.Url("/postfix")}";
+
+        using (var sender = new DatagramSender(socket))
+        {
+            sender.Send(MtaStsReporting.Testing.LibTlsRptDatagrams.Write("dgram.example", record, MtaStsReporting.Testing.LibTlsRptDatagrams.Sts("dgram.example")), 5);
+            sender.Send(MtaStsReporting.Testing.LibTlsRptDatagrams.Write("dgram.example", record, MtaStsReporting.Testing.LibTlsRptDatagrams.Sts("dgram.example", true,
+                new MtaStsReporting.Testing.LibTlsRptFailure(202, "192.0.2.1", "mx1.dgram.example", ReceivingIp: "198.51.100.9"))), 2);
+        }
+
+        await DatagramSender.WaitForAsync(() => daemon.Store.TotalSessionsAsync(), n => n == 7);
+        // Today (2026-11-29) is still open: nothing is built.
+        await Task.Delay(500);
+        Assert.Empty((await Admin(daemon).ListOutboundReportsAsync(new ListOutboundReportsRequest { From = "2026-11-29", To = "2026-11-29" })).Reports);
+
+        // Past midnight and the build delay: the day's report goes to the record Postfix passed on.
+        daemon.Clock.Now = new DateTimeOffset(2026, 11, 30, 0, 15, 0, TimeSpan.Zero);
+        await DovecotServer.EventuallyAsync(() => Task.FromResult(receiver.Received.Count == 1), "the report sent");
+
+        var json = receiver.Received.Single().Json;
+        Assert.Empty(ReportSchema.Problems(json));
+        var read = TlsReportParser.Parse(System.Text.Encoding.UTF8.GetBytes(json), new ReportLimits()).Report!;
+        Assert.Empty(read.Flags);
+        Assert.Equal(DateTimeOffset.Parse("2026-11-29T00:00:00Z"), read.StartDatetime);
+        var policy = Assert.Single(read.Policies);
+        Assert.Equal(("dgram.example", 5L, 2L), (policy.PolicyDomain, policy.TotalSuccessfulSessionCount, policy.TotalFailureSessionCount));
+        var detail = Assert.Single(policy.FailureDetails);
+        Assert.Equal(("certificate-host-mismatch", 2L, "mx1.dgram.example", "198.51.100.9"), (detail.ResultType, detail.FailedSessionCount, detail.ReceivingMxHostname, detail.ReceivingIp));
+        var decision = Assert.Single((await Admin(daemon).ListOutboundDecisionsAsync(new ListOutboundDecisionsRequest { Day = "2026-11-29" })).Decisions);
+        Assert.Equal(("built", "relay"), (decision.Outcome, decision.Detail));
+    }
+
+    [Fact]
+    public async Task A_daemon_stopped_during_an_attempt_marks_it_interrupted_on_restart_and_never_sends_it_again_until_an_admin_resends()
+    {
+        using var certificate = fixture.Pki.Issue("localhost");
+        await using var receiver = await ReportReceiver.StartAsync(certificate, 200);
+        receiver.HangPath = "/slow";
+        await using var daemon = await InProcessDaemon.StartAsync(fixture.DaemonArgs());
+        await new RelayOutcomes.RelayOutcomesClient(daemon.Channel).ReportOutcomesAsync(
+            OutboundFixture.Yesterday("b1", "example.com", $"v=TLSRPTv1; rua={receiver.Url("/slow")}"));
+        await DovecotServer.EventuallyAsync(() => Task.FromResult(receiver.Received.Count == 1), "the attempt under way");
+        var sending = await OnlyReportAsync(daemon, r => true, "the report");
+        Assert.Equal(("sending", 1), (sending.Deliveries.Single().State, sending.Deliveries.Single().Attempts));
+
+        // The daemon goes away while the endpoint has the report but has not answered.
+        await daemon.RestartAsync();
+
+        var interrupted = await OnlyReportAsync(daemon, r => r.Deliveries.Single().State == "interrupted", "marked interrupted");
+        var attempt = interrupted.Deliveries.Single().AttemptLog.Single();
+        Assert.Equal(("interrupted", (Google.Protobuf.WellKnownTypes.Timestamp?)null), (attempt.Outcome, attempt.FinishedAt));
+        Assert.Contains("may have been delivered", interrupted.Deliveries.Single().LastAnswer, StringComparison.Ordinal);
+        daemon.Clock.Now = InProcessDaemon.DefaultNow.AddDays(1);
+        await Task.Delay(600);
+        Assert.Single(receiver.Received);
+
+        // An admin who knows it did not arrive sends it again.
+        receiver.HangPath = null;
+        Assert.Equal(1, (await Admin(daemon).ResendOutboundReportsAsync(new ResendOutboundReportsRequest { ReportId = interrupted.ReportId })).Changed);
+        var delivered = await OnlyReportAsync(daemon, r => r.Deliveries.Single().State == "delivered", "delivered on resend");
+        Assert.Equal(["interrupted", "delivered"], delivered.Deliveries.Single().AttemptLog.Select(a => a.Outcome));
+        Assert.Equal(2, receiver.Received.Count);
+    }
+
+    [Fact]
     public async Task Bad_admin_requests_are_refused_with_the_field_named_and_change_nothing()
     {
         await using var daemon = await InProcessDaemon.StartAsync(fixture.DaemonArgs());

@@ -34,6 +34,12 @@ public sealed class ReportReceiver : IAsyncDisposable
 
     public string Url(string path) => $"https://localhost:{Port}{path}";
 
+    /// <summary>Requests to this path are recorded and then never answered (a sender killed mid-send).</summary>
+    public string? HangPath { get; set; }
+
+    /// <summary>Time taken before each answer.</summary>
+    public TimeSpan Delay { get; set; }
+
     public static async Task<ReportReceiver> StartAsync(X509Certificate2 certificate, params int[] statuses)
     {
         var port = Loopback.FreePort();
@@ -57,8 +63,16 @@ public sealed class ReportReceiver : IAsyncDisposable
                 json = "(not gzip)";
             }
 
-            var status = receiver!._script.TryDequeue(out var s) ? s : receiver._last;
-            receiver.Received.Enqueue((context.Request.Path.Value ?? "", context.Request.ContentType, json, status));
+            var path = context.Request.Path.Value ?? "";
+            if (path == receiver!.HangPath)
+            {
+                receiver.Received.Enqueue((path, context.Request.ContentType, json, 0));
+                await Task.Delay(Timeout.Infinite, context.RequestAborted);
+            }
+
+            await Task.Delay(receiver.Delay, context.RequestAborted);
+            var status = receiver._script.TryDequeue(out var s) ? s : receiver._last;
+            receiver.Received.Enqueue((path, context.Request.ContentType, json, status));
             return Results.StatusCode(status);
         });
         await app.StartAsync();

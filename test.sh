@@ -31,4 +31,4 @@ dotnet test MtaStsReporting.sln "$@"
 # The daemon's store-facing suites once more with PostgreSQL as the store (the store's own
 # tests, MtaStsReporting.Persistence.Tests, already run on both engines above).
 MTASTS_TEST_STORE=PostgreSql dotnet test tests/MtaStsReporting.Daemon.Tests --no-build \
-  --filter "FullyQualifiedName~.Relay.|FullyQualifiedName~.Queries.|FullyQualifiedName~.Ingestion.|FullyQualifiedName~.Storage.|FullyQualifiedName~.Security.|FullyQualifiedName~.Readiness.ReadinessApi|FullyQualifiedName~.Observability.|FullyQualifiedName~.Collector.DatagramCollectorTests|FullyQualifiedName~.Collector.CollectorMetricsTests" "$@"
+  --filter "FullyQualifiedName~.Relay.|FullyQualifiedName~.Queries.|FullyQualifiedName~.Ingestion.|FullyQualifiedName~.Storage.|FullyQualifiedName~.Security.|FullyQualifiedName~.Readiness.ReadinessApi|FullyQualifiedName~.Observability.|FullyQualifiedName~.Collector.DatagramCollectorTests|FullyQualifiedName~.Collector.CollectorMetricsTests|FullyQualifiedName~.Outbound.HttpsDeliveryTests" "$@"

@@ -31,6 +31,14 @@ public sealed class RetentionSweeper(ReportingStore store)
             deleted[table] = await InStepsAsync(s => s.Execute(dialect.BoundedDelete(table, "day < @cut"), Day(periods.RelayOutcomeDays), stepRows), stepRows, betweenSteps, cancellationToken);
         }
 
+        // The outbound reports go with the relay days they were built from: attempts and deliveries
+        // before their reports, the day's decision last (a day still counted is not built again).
+        const string OldReports = "report_id IN (SELECT report_id FROM outbound_reports WHERE day < @cut)";
+        foreach (var (table, condition) in new[] { ("outbound_attempts", OldReports), ("outbound_deliveries", "day < @cut"), ("outbound_reports", "day < @cut"), ("outbound_days", "day < @cut") })
+        {
+            deleted[table] = await InStepsAsync(s => s.Execute(dialect.BoundedDelete(table, condition), Day(periods.RelayOutcomeDays), stepRows), stepRows, betweenSteps, cancellationToken);
+        }
+
         foreach (var table in new[] { "inbound_daily_counts", "inbound_daily_failures" })
         {
             deleted[table] = await InStepsAsync(s => s.Execute(dialect.BoundedDelete(table, "day < @cut"), Day(periods.ReportDays), stepRows), stepRows, betweenSteps, cancellationToken);

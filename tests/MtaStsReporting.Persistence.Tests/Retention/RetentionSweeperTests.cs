@@ -62,4 +62,35 @@ public sealed class RetentionSweeperTests
         var gone = await t.Store.Retention.SweepAsync(new RetentionPeriods(400, 400, 90, 35), t.Clock.Now.AddMilliseconds(1), 100, () => Task.CompletedTask, CancellationToken.None);
         Assert.Equal(1, gone.Deleted["relay_batches"]);
     }
+
+    [Theory]
+    [MemberData(nameof(TestStore.Engines), MemberType = typeof(TestStore))]
+    public async Task Outbound_reports_their_deliveries_attempts_and_decisions_go_with_the_relay_days_they_were_built_from(StoreProvider engine)
+    {
+        await using var t = await TestStore.OpenAsync(engine);
+        var submitter = new Domain.TlsRpt.Outbound.ReportSubmitter("Org", "mailto:x@sender.example", "sender.example");
+        for (var d = 0; d < 10; d++)
+        {
+            await t.Store.Relay.CommitAsync(new PendingBatch($"day-{d}", Rows.Delta("example.com", Now.AddDays(-d), 1)), CancellationToken.None);
+        }
+
+        for (var d = 0; d < 10; d++)
+        {
+            var counts = Assert.Single(await t.Store.Outbound.ReadUndecidedAsync(DateOnly.FromDateTime(Now.AddDays(-d).UtcDateTime), null, CancellationToken.None));
+            var report = Domain.TlsRpt.Outbound.OutboundReportBuilder.Build(submitter, counts.Day, counts.PolicyDomain, [new Uri("mailto:r@example.com")], counts.Policies);
+            await t.Store.Outbound.DecideAsync([new Persistence.Outbound.BuiltReport(report, "relay", Now)], [], CancellationToken.None);
+            await t.Store.Outbound.StartAttemptAsync(report.ReportId, "mailto:r@example.com", "mailto:r@example.com", "me", CancellationToken.None);
+        }
+
+        var result = await t.Store.Retention.SweepAsync(new RetentionPeriods(4, 4, 90, 35), Now, stepRows: 2, () => Task.CompletedTask, CancellationToken.None);
+
+        Assert.Equal((5L, 5L, 5L, 5L), (result.Deleted["outbound_attempts"], result.Deleted["outbound_deliveries"], result.Deleted["outbound_reports"], result.Deleted["outbound_days"]));
+        await using var db = t.Store.CreateContext();
+        var cut = DateOnly.FromDateTime(Now.AddDays(-4).UtcDateTime);
+        Assert.Equal(5, await db.OutboundReports.CountAsync(r => r.Day >= cut));
+        Assert.Equal(5, await db.OutboundReports.CountAsync());
+        Assert.Equal(5, await db.OutboundDays.CountAsync(r => r.Day >= cut));
+        Assert.Equal(5, await db.OutboundDeliveries.CountAsync());
+        Assert.Equal(5, await db.OutboundAttempts.CountAsync());
+    }
 }

@@ -16,6 +16,8 @@
 //       [--rate 100000] [--qlen 65536]
 //       (the libtlsrpt collector: the bare socket, the daemon flat out, and the daemon at --rate datagrams/s, side by side;
 //        --qlen sets net.unix.max_dgram_qlen for the run and restores it after; needs root)
+//   dotnet run -c Release --project bench/MtaStsReporting.Bench -- --scenarios outbound [--domains 100000] [--rounds 3] [--parallel 16]
+//       (the outbound reports of one day: built and stored for every domain, then POSTed to a local HTTPS sink)
 //   --store sqlite|postgresql  (every scenario but limits: the store measured; PostgreSQL is a cluster the bench
 //       starts from Debian's packages, default durability) and, for stream and unary, --instances N (daemons on one
 //       PostgreSQL database, the relay connections spread over them)
@@ -40,6 +42,12 @@ if (settings.Scenarios is ["query"])
 if (settings.Scenarios is ["datagram"])
 {
     await MtaStsReporting.Bench.DatagramBenchmark.RunAsync(Daemon.DaemonDll(), settings.Seconds, settings.Rounds, settings.Senders, settings.Rate, settings.QueueLength, settings.Store);
+    return;
+}
+
+if (settings.Scenarios is ["outbound"])
+{
+    await MtaStsReporting.Bench.OutboundBenchmark.RunAsync(settings.Domains == 1000 && !args.Contains("--domains") ? 100_000 : settings.Domains, settings.Rounds, settings.Parallel, settings.Store);
     return;
 }
 
@@ -133,7 +141,7 @@ foreach (var group in results.GroupBy(r => r.Scenario))
 }
 
 internal sealed record Settings(int Seconds, int WarmupSeconds, int Relays, int Streams, int UnaryConcurrency, int UnaryBatch, int Rounds, string? Url, string[] Scenarios, int Files, string? Output, int Domains, int Days,
-    string Store, int Instances, int Senders = 2, int Rate = 100_000, int? QueueLength = null)
+    string Store, int Instances, int Senders = 2, int Rate = 100_000, int? QueueLength = null, int Parallel = 16)
 {
     public static Settings Parse(string[] args)
     {
@@ -152,7 +160,7 @@ internal sealed record Settings(int Seconds, int WarmupSeconds, int Relays, int 
         return new Settings(Get("--seconds", 10), Get("--warmup", 3), Get("--relays", 4), Get("--streams", 4), Get("--unary-concurrency", 64), Get("--unary-batch", 10), Get("--rounds", 3),
             GetText("--url"), (GetText("--scenarios") ?? "stream,unary").Split(','), Get("--files", 4000), GetText("--out"), Get("--domains", 1000), Get("--days", 400),
             GetText("--store") ?? "sqlite", Get("--instances", 1), Get("--senders", 2), Get("--rate", 100_000),
-            GetText("--qlen") is { } qlen ? int.Parse(qlen, CultureInfo.InvariantCulture) : null);
+            GetText("--qlen") is { } qlen ? int.Parse(qlen, CultureInfo.InvariantCulture) : null, Get("--parallel", 16));
     }
 }
 

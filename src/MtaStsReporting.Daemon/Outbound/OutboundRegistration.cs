@@ -88,7 +88,7 @@ public sealed class OutboundOptionsValidator : IValidateOptions<OutboundOptions>
             }
         }
 
-        if (o.Mail.From is { } from && !MimeKit.MailboxAddress.TryParse(from, out _))
+        if (o.Mail.From is { } from && !(MimeKit.MailboxAddress.TryParse(from, out var address) && address.Address.Contains('@', StringComparison.Ordinal)))
         {
             errors.Add($"{At}:Mail:From '{from}' is not a mail address.");
         }

@@ -17,10 +17,12 @@ public sealed class OutboundWorker(
     public const string LeaseName = "outbound";
 
     private readonly SemaphoreSlim _wake = new(0);
+    private volatile bool _rebuildAsked;
 
     /// <summary>Cuts the current wait short (an admin rebuilt or resent something).</summary>
     public void Wake()
     {
+        _rebuildAsked = true;
         if (_wake.CurrentCount == 0)
         {
             _wake.Release();
@@ -58,13 +60,22 @@ public sealed class OutboundWorker(
     {
         var interrupted = await Retry(() => store.Outbound.InterruptOthersAsync(leases.Holder, cancellationToken), cancellationToken);
         OutboundLog.Sending(logger, leases.Holder, interrupted);
+        long? lastBuild = null;
         while (!cancellationToken.IsCancellationRequested)
         {
             var wait = options.PollInterval;
             try
             {
                 var switches = await OutboundSwitches.ReadAsync(store.Outbound, cancellationToken);
-                await builder.BuildDueAsync(time.GetUtcNow(), switches, cancellationToken);
+                // Days to build are looked for once per poll interval (or when an admin asks),
+                // not before every pass of deliveries: the look reads the day's relay counts.
+                if (lastBuild is not { } last || time.GetElapsedTime(last) >= options.PollInterval || _rebuildAsked)
+                {
+                    _rebuildAsked = false;
+                    lastBuild = time.GetTimestamp();
+                    await builder.BuildDueAsync(time.GetUtcNow(), switches, cancellationToken);
+                }
+
                 if (!switches.Paused)
                 {
                     var pass = await sender.SendDueAsync(leases.Holder, switches, cancellationToken);

@@ -110,14 +110,13 @@ public sealed class ReportSender(ReportingStore store, IReportTransport transpor
 
     private async Task<OutboundReport?> LoadAsync(string reportId, CancellationToken cancellationToken)
     {
-        var stored = await store.Outbound.GetAsync(reportId, cancellationToken);
+        var stored = await store.Outbound.GetAsync(reportId, cancellationToken, withDeliveries: false);
         if (stored?.Json is null)
         {
             return null;
         }
 
         // Sent exactly as stored: the JSON is the report, whatever the counts became since.
-        var destinations = stored.Deliveries.Select(d => new Uri(d.Destination)).ToList();
-        return new OutboundReport(stored.ReportId, stored.Day, stored.PolicyDomain, destinations, System.Text.Encoding.UTF8.GetBytes(stored.Json), stored.Sessions, stored.Failures);
+        return new OutboundReport(stored.ReportId, stored.Day, stored.PolicyDomain, [], System.Text.Encoding.UTF8.GetBytes(stored.Json), stored.Sessions, stored.Failures);
     }
 }

@@ -332,8 +332,8 @@ public sealed class OutboundReportStore(ReportingStore store)
         return reports;
     }
 
-    /// <summary>One report: its JSON, and every delivery with every attempt. Null when unknown.</summary>
-    public async Task<StoredReport?> GetAsync(string reportId, CancellationToken cancellationToken)
+    /// <summary>One report: its JSON, and every delivery with every attempt (or, for the sender, none). Null when unknown.</summary>
+    public async Task<StoredReport?> GetAsync(string reportId, CancellationToken cancellationToken, bool withDeliveries = true)
     {
         await using var c = await store.OpenReaderAsync(cancellationToken);
         await using var command = Statement.Query(c,
@@ -350,7 +350,7 @@ public sealed class OutboundReportStore(ReportingStore store)
                 DateTimeOffset.FromUnixTimeMilliseconds(reader.Int64(5)), reader.GetString(6), []);
         }
 
-        return report with { Deliveries = await DeliveriesAsync(c, reportId, withAttempts: true, cancellationToken) };
+        return withDeliveries ? report with { Deliveries = await DeliveriesAsync(c, reportId, withAttempts: true, cancellationToken) } : report;
     }
 
     /// <summary>What was decided for a day, per domain (built, no-record, excluded).</summary>

@@ -110,6 +110,39 @@ public sealed class HttpsDeliveryTests(OutboundFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task A_destination_whose_reports_keep_failing_is_suppressed_and_its_next_report_given_up_without_an_attempt()
+    {
+        using var certificate = fixture.Pki.Issue("localhost");
+        await using var receiver = await ReportReceiver.StartAsync(certificate, 404);
+        await using var daemon = await InProcessDaemon.StartAsync(fixture.DaemonArgs(1, "--Outbound:SuppressAfter=1", "--Outbound:SuppressFor=3d"));
+        var record = $"v=TLSRPTv1; rua={receiver.Url("/gone")}";
+        var relay = new RelayOutcomes.RelayOutcomesClient(daemon.Channel);
+
+        await relay.ReportOutcomesAsync(OutboundFixture.Yesterday("b1", "first.example", record));
+        await DovecotServer.EventuallyAsync(async () => (await OnlyReportAsync(daemon, r => true, "built")).Deliveries.Single().State == "failed", "refused");
+
+        // Another day's report to the same destination: no attempt, given up with the reason.
+        var dayBefore = OutboundFixture.Yesterday("b2", "second.example", record);
+        foreach (var s in dayBefore.SessionOutcomes)
+        {
+            s.Time = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(InProcessDaemon.DefaultNow.AddDays(-2));
+        }
+
+        await relay.ReportOutcomesAsync(dayBefore);
+        Api.V1.OutboundReport? second = null;
+        await DovecotServer.EventuallyAsync(async () =>
+        {
+            var list = await Admin(daemon).ListOutboundReportsAsync(new ListOutboundReportsRequest { From = "2026-11-27", To = "2026-11-27" });
+            second = list.Reports.SingleOrDefault();
+            return second?.Deliveries.Single().State == "given-up";
+        }, "the second report given up");
+
+        Assert.Equal(0, second!.Deliveries.Single().Attempts);
+        Assert.Equal("the destination is suppressed until 2026-12-02T12:00:00Z: its last reports all failed", second.Deliveries.Single().LastAnswer);
+        Assert.Single(receiver.Received);
+    }
+
+    [Fact]
     public async Task Without_the_relays_record_the_destinations_come_from_dns_and_a_domain_without_a_record_gets_no_report_recorded_as_such()
     {
         using var certificate = fixture.Pki.Issue("localhost");

@@ -16,11 +16,16 @@ public sealed class MailDeliveryTests(OutboundFixture fixture) : IClassFixture<O
     private DovecotServer _dovecot = null!;
     private PostfixServer _postfix = null!;
     private DnsServer _dns = null!;
+    private readonly TempDirectory _tls = new();
 
     public async Task InitializeAsync()
     {
         _dovecot = await DovecotServer.StartAsync(new DovecotSettings(Lmtp: true));
-        _postfix = await PostfixServer.StartAsync("example.org", _dovecot.LmtpPort);
+        // Postfix offers STARTTLS with a certificate for localhost from the test CA.
+        using var certificate = fixture.Pki.Issue("localhost");
+        var pem = TestPki.WritePem(certificate, _tls.Path, "postfix");
+        Command.RunChecked("chmod", "755", _tls.Path);
+        _postfix = await PostfixServer.StartAsync("example.org", _dovecot.LmtpPort, pem);
         _dns = await DnsServer.StartAsync(new Dictionary<string, string> { [fixture.DkimRecord.Name] = fixture.DkimRecord.Record });
     }
 
@@ -29,6 +34,7 @@ public sealed class MailDeliveryTests(OutboundFixture fixture) : IClassFixture<O
         await _postfix.DisposeAsync();
         await _dovecot.DisposeAsync();
         await _dns.DisposeAsync();
+        _tls.Dispose();
     }
 
     private async Task<MimeMessage> OnlyMessageAsync(string folder)
@@ -45,7 +51,9 @@ public sealed class MailDeliveryTests(OutboundFixture fixture) : IClassFixture<O
     [Fact]
     public async Task A_report_mailed_through_postfix_into_dovecot_reads_back_through_our_own_mailbox_with_the_same_counts_and_a_dkim_pass()
     {
-        await using var daemon = await InProcessDaemon.StartAsync([.. fixture.DaemonArgs(_postfix.Port, _dns.ServerArg), .. _dovecot.MailboxArgs()]);
+        // Submitted with STARTTLS, the server's certificate checked against the test CA.
+        await using var daemon = await InProcessDaemon.StartAsync([.. fixture.DaemonArgs(_postfix.Port, _dns.ServerArg,
+            "--Outbound:Mail:Host=localhost", "--Outbound:Mail:Tls=StartTls", $"--Outbound:Mail:TrustedCaFile={fixture.CaFile}"), .. _dovecot.MailboxArgs()]);
 
         await new RelayOutcomes.RelayOutcomesClient(daemon.Channel).ReportOutcomesAsync(
             OutboundFixture.Yesterday("b1", "example.com", $"v=TLSRPTv1; rua=mailto:{DovecotServer.User}"));
@@ -60,6 +68,7 @@ public sealed class MailDeliveryTests(OutboundFixture fixture) : IClassFixture<O
         var delivery = sent.Deliveries.Single();
         Assert.Equal(("mailto:" + DovecotServer.User, "delivered", 1), (delivery.Destination, delivery.State, delivery.Attempts));
         Assert.StartsWith("250 ", delivery.LastAnswer, StringComparison.Ordinal);
+        Assert.Contains("TLS connection established from localhost", _postfix.Log, StringComparison.Ordinal);
 
         await using (var db = daemon.Store.Open())
         {
@@ -84,6 +93,24 @@ public sealed class MailDeliveryTests(OutboundFixture fixture) : IClassFixture<O
         var attachment = report.OfType<MimePart>().Single(p => p.ContentType.MimeType == "application/tlsrpt+gzip");
         Assert.Equal("sender.example!example.com!1795824000!1795910399.json.gz", attachment.FileName);
         Assert.Equal("text/plain", report.OfType<TextPart>().Single().ContentType.MimeType);
+    }
+
+    [Fact]
+    public async Task A_server_certificate_the_daemon_does_not_trust_is_a_temporary_failure_that_names_the_reason()
+    {
+        // No TrustedCaFile: the test CA is unknown to the system.
+        await using var daemon = await InProcessDaemon.StartAsync(fixture.DaemonArgs(_postfix.Port, _dns.ServerArg, "--Outbound:Mail:Host=localhost", "--Outbound:Mail:Tls=StartTls"));
+
+        await new RelayOutcomes.RelayOutcomesClient(daemon.Channel).ReportOutcomesAsync(OutboundFixture.Yesterday("b1", "example.com", $"v=TLSRPTv1; rua=mailto:{DovecotServer.User}"));
+
+        Api.V1.OutboundReport? report = null;
+        await DovecotServer.EventuallyAsync(async () =>
+        {
+            report = (await new OutboundReports.OutboundReportsClient(daemon.Channel).ListOutboundReportsAsync(new ListOutboundReportsRequest())).Reports.SingleOrDefault();
+            return report?.Deliveries.Single().Attempts == 1 && report.Deliveries.Single().State == "pending";
+        }, "the first attempt");
+        var answer = report!.Deliveries.Single().LastAnswer;
+        Assert.StartsWith($"TLS with the SMTP server localhost:{_postfix.Port} failed: the certificate (CN=localhost) is not trusted", answer, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -99,7 +99,24 @@ public class RelayRequestReaderTests
         { "daily detail zero", b => b.DailyCounts[0].FailureDetails[1].Count = 0, "daily_counts[0].failure_details[1].count" },
         { "daily record control char", b => b.DailyCounts[0].TlsrptRecord = "v=TLSRPTv1;\n", "daily_counts[0].tlsrpt_record" },
         { "daily record too long", b => b.DailyCounts[0].TlsrptRecord = new string('r', 2049), "daily_counts[0].tlsrpt_record" },
+        { "session record control char", b => b.SessionOutcomes[1].TlsrptRecord = "v=TLSRPTv1;\u0007", "session_outcomes[1].tlsrpt_record" },
+        { "session record too long", b => b.SessionOutcomes[0].TlsrptRecord = new string('r', 2049), "session_outcomes[0].tlsrpt_record" },
     };
+
+    [Fact]
+    public void A_session_outcome_may_carry_the_record_the_relay_saw_kept_for_its_day_and_an_empty_one_is_none()
+    {
+        var delta = new DailyOutcomeDelta();
+        var batch = Batch("rec", Success("example.com", Now), Success("other.example", Now.AddDays(-2)), Success("third.example", Now));
+        batch.SessionOutcomes[0].TlsrptRecord = "v=TLSRPTv1; rua=mailto:tlsrpt@example.com";
+        batch.SessionOutcomes[1].TlsrptRecord = new string('r', 2048);
+
+        Assert.Null(_reader.Read(batch, string.Empty, delta));
+
+        Assert.Equal(
+            [(DailyOutcomeDelta.UtcDay(Now), "example.com", "v=TLSRPTv1; rua=mailto:tlsrpt@example.com"), (DailyOutcomeDelta.UtcDay(Now.AddDays(-2)), "other.example", new string('r', 2048))],
+            delta.TlsRptRecords.OrderBy(r => r.Key.RecipientDomain.Value).Select(r => (r.Key.Day, r.Key.RecipientDomain.Value, r.Value)));
+    }
 
     [Fact]
     public void A_day_already_counted_is_added_as_it_is_with_its_record()

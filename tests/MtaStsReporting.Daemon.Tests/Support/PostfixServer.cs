@@ -23,8 +23,11 @@ public sealed class PostfixServer : IAsyncDisposable
 
     public string Log => File.Exists(Path.Combine(_dir.Path, "postfix.log")) ? File.ReadAllText(Path.Combine(_dir.Path, "postfix.log")) : "(no log)";
 
-    /// <summary>Starts it; mail for <paramref name="domain"/> goes to 127.0.0.1:<paramref name="lmtpPort"/>.</summary>
-    public static async Task<PostfixServer> StartAsync(string domain, int lmtpPort)
+    /// <summary>
+    /// Starts it; mail for <paramref name="domain"/> goes to 127.0.0.1:<paramref name="lmtpPort"/>.
+    /// With <paramref name="tls"/> (PEM certificate and key files) it offers STARTTLS.
+    /// </summary>
+    public static async Task<PostfixServer> StartAsync(string domain, int lmtpPort, (string Certificate, string Key)? tls = null)
     {
         if (!File.Exists(Binary))
         {
@@ -63,6 +66,7 @@ public sealed class PostfixServer : IAsyncDisposable
             smtp_dns_support_level = disabled
             lmtp_host_lookup = native
             smtp_host_lookup = native
+            {(tls is { } t ? $"smtpd_tls_cert_file = {t.Certificate}\nsmtpd_tls_key_file = {t.Key}\nsmtpd_tls_security_level = may\nsmtpd_tls_loglevel = 1" : "smtpd_tls_security_level = none")}
             queue_run_delay = 1s
             minimal_backoff_time = 1s
             maximal_backoff_time = 2s
@@ -89,6 +93,7 @@ public sealed class PostfixServer : IAsyncDisposable
             anvil     unix  -       -       n       -       1       anvil
             scache    unix  -       -       n       -       1       scache
             postlog   unix-dgram n  -       n       -       1       postlogd
+            tlsmgr    unix  -       -       n       1000?   1       tlsmgr
             """);
         var (code, output) = Command.Run(Binary, "-c", d, "start");
         if (code != 0 || !await Loopback.WaitForListenerAsync(server.Port, TimeSpan.FromSeconds(20)))

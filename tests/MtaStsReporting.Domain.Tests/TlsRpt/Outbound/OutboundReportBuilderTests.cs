@@ -105,8 +105,55 @@ public class OutboundReportBuilderTests
     [Fact]
     public void A_day_without_sessions_or_without_destinations_is_no_report()
     {
-        Assert.Throws<ArgumentException>(() => Build(Sts(0, 0)));
-        Assert.Throws<ArgumentException>(() => OutboundReportBuilder.Build(Submitter, Day, "recipient.example", [], [Sts(1, 0)]));
+        Assert.StartsWith("No sessions to recipient.example on 2026-11-28.", Assert.Throws<ArgumentException>(() => Build(Sts(0, 0))).Message, StringComparison.Ordinal);
+        Assert.StartsWith("A report needs at least one destination.",
+            Assert.Throws<ArgumentException>(() => OutboundReportBuilder.Build(Submitter, Day, "recipient.example", [], [Sts(1, 0)])).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Sessions_and_failures_add_up_over_every_policy_of_the_day()
+    {
+        var changed = new TlsReportPolicy("sts", ["version: STSv1", "mode: enforce", "mx: *.recipient.example", "max_age: 86400"], "recipient.example", ["*.recipient.example"], 7, 4,
+            [Detail("certificate-expired", 4)]);
+
+        var report = Build(Sts(90, 3, Detail("certificate-expired", 3)), changed);
+
+        Assert.Equal((104L, 7L), (report.Sessions, report.Failures));
+        Assert.Equal([4L, 3L], ReadBack(report).Policies.Select(p => p.TotalFailureSessionCount));
+    }
+
+    [Fact]
+    public void Policies_of_one_type_are_sorted_by_their_lines_then_by_their_mx_patterns()
+    {
+        TlsReportPolicy Policy(string mode, string mx) => new("sts", ["version: STSv1", "mode: " + mode], "recipient.example", [mx], 1, 0, []);
+
+        var report = Build(Policy("testing", "b.recipient.example"), Policy("enforce", "z.recipient.example"), Policy("testing", "a.recipient.example"));
+
+        Assert.Equal([("mode: enforce", "z.recipient.example"), ("mode: testing", "a.recipient.example"), ("mode: testing", "b.recipient.example")],
+            ReadBack(report).Policies.Select(p => (p.PolicyStrings[1], p.MxHosts[0])));
+    }
+
+    [Fact]
+    public void Details_alike_but_for_one_field_are_sorted_by_that_field()
+    {
+        TlsReportFailureDetail D(string? sending = "192.0.2.1", string? helo = "h", string? reason = "r", string? info = "i") =>
+            new("certificate-expired", sending, "mx1.recipient.example", helo, "198.51.100.7", 1, info, reason);
+
+        Assert.Equal(["192.0.2.1", "192.0.2.2"], OutboundReportBuilder.Details(Sts(0, 2, D(sending: "192.0.2.2"), D())).Select(d => d.SendingMtaIp!));
+        Assert.Equal(["a", "b"], OutboundReportBuilder.Details(Sts(0, 2, D(helo: "b"), D(helo: "a"))).Select(d => d.ReceivingMxHelo!));
+        Assert.Equal(["a", "b"], OutboundReportBuilder.Details(Sts(0, 2, D(reason: "b"), D(reason: "a"))).Select(d => d.FailureReasonCode!));
+        Assert.Equal(["a", "b"], OutboundReportBuilder.Details(Sts(0, 2, D(info: "b"), D(info: "a"))).Select(d => d.AdditionalInformation!));
+    }
+
+    [Fact]
+    public void Every_field_of_a_detail_is_sent()
+    {
+        var detail = new TlsReportFailureDetail("sts-webpki-invalid", "192.0.2.1", "mx1.recipient.example", "helo.recipient.example", "198.51.100.7", 1,
+            "https://recipient.example/why", "certificate expired");
+
+        var read = Assert.Single(Assert.Single(ReadBack(Build(Sts(0, 1, detail))).Policies).FailureDetails);
+
+        Assert.Equal(detail, read);
     }
 
     [Fact]

@@ -74,6 +74,18 @@ public sealed class OutboundOptionsValidator : IValidateOptions<OutboundOptions>
         {
             errors.Add($"{At}:Mail:DkimKeyFile '{o.Mail.DkimKeyFile}' does not exist.");
         }
+        else
+        {
+            try
+            {
+                ReportMessage.Signer(o.Mail.DkimKeyFile, o.Mail.DkimDomain ?? "example.net", o.Mail.DkimSelector);
+            }
+            catch (Exception ex) when (ex is FormatException or InvalidOperationException or IOException or ArgumentException or UnauthorizedAccessException
+                                           || ex.GetType().Namespace?.StartsWith("Org.BouncyCastle", StringComparison.Ordinal) == true)
+            {
+                errors.Add($"{At}:Mail:DkimKeyFile '{o.Mail.DkimKeyFile}' holds no private key MimeKit can sign with: {ex.Message}");
+            }
+        }
 
         if (o.Mail.User is { Length: > 0 } && (o.Mail.PasswordFile is null || !File.Exists(o.Mail.PasswordFile)))
         {

@@ -11,7 +11,11 @@ public sealed class OutboundOptionsValidatorTests : IDisposable
     private OutboundOptions Valid()
     {
         var key = Path.Combine(_dir.Path, "dkim.pem");
-        File.WriteAllText(key, "not read here");
+        using (var rsa = System.Security.Cryptography.RSA.Create(2048))
+        {
+            File.WriteAllText(key, rsa.ExportRSAPrivateKeyPem());
+        }
+
         return new OutboundOptions
         {
             Enabled = true, OrganizationName = "Org", ContactInfo = "mailto:postmaster@example.net", SubmitterDomain = "example.net",
@@ -55,6 +59,17 @@ public sealed class OutboundOptionsValidatorTests : IDisposable
         spoil(options);
 
         Assert.Contains(Problems(options), p => p.StartsWith(problem, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_key_file_that_holds_no_private_key_is_named_at_start_not_at_the_first_report()
+    {
+        var options = Valid();
+        var file = Path.Combine(_dir.Path, "not-a-key.pem");
+        File.WriteAllText(file, "-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n");
+        options.Mail.DkimKeyFile = file;
+
+        Assert.StartsWith($"Outbound:Mail:DkimKeyFile '{file}' holds no private key MimeKit can sign with: ", Assert.Single(Problems(options)), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -20,6 +20,7 @@ public sealed class AuthorizationTests : IAsyncLifetime
         ReportsReflection.Descriptor.FindTypeByName<ServiceDescriptor>("ReportImport"),
         QueryReflection.Descriptor.FindTypeByName<ServiceDescriptor>("Query"),
         ReadinessReflection.Descriptor.FindTypeByName<ServiceDescriptor>("Readiness"),
+        OutboundReflection.Descriptor.FindTypeByName<ServiceDescriptor>("OutboundReports"),
     ];
 
     private InProcessDaemon _daemon = null!;

@@ -61,11 +61,21 @@ public sealed class OutboundWorker(
         var interrupted = await Retry(() => store.Outbound.InterruptOthersAsync(leases.Holder, cancellationToken), cancellationToken);
         OutboundLog.Sending(logger, leases.Holder, interrupted);
         long? lastBuild = null;
+        var storeFailed = false;
         while (!cancellationToken.IsCancellationRequested)
         {
             var wait = options.PollInterval;
             try
             {
+                if (storeFailed)
+                {
+                    // An attempt whose end could not be committed is still "sending" under our
+                    // name; none of ours is in flight between passes, so each such one is marked
+                    // interrupted (it may have gone out) rather than left stuck.
+                    await store.Outbound.InterruptOthersAsync(holder: "", cancellationToken);
+                    storeFailed = false;
+                }
+
                 var switches = await OutboundSwitches.ReadAsync(store.Outbound, cancellationToken);
                 // Days to build are looked for once per poll interval (or when an admin asks),
                 // not before every pass of deliveries: the look reads the day's relay counts.
@@ -94,6 +104,7 @@ public sealed class OutboundWorker(
             catch (Exception ex) when (ex is StoreUnavailableException or System.Data.Common.DbException)
             {
                 OutboundLog.StoreFailed(logger, ex.Message);
+                storeFailed = true;
             }
 
             await _wake.WaitAsync(wait + TimeSpan.FromMilliseconds(10), cancellationToken);

@@ -241,6 +241,7 @@ public sealed class OutboundReportStore(ReportingStore store)
     /// <summary>
     /// Marks every attempt that is <c>sending</c> under another holder as interrupted (its sender
     /// died or lost the lease): it may have gone out, so it is not repeated. Returns how many.
+    /// An empty <paramref name="holder"/> marks every one (a sender with none in flight).
     /// </summary>
     public Task<int> InterruptOthersAsync(string holder, CancellationToken cancellationToken) =>
         store.WriteAsync(new WriteUnit<int>(s =>

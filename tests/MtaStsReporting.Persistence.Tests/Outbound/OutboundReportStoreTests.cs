@@ -152,6 +152,10 @@ public sealed class OutboundReportStoreTests
         var due = Assert.Single(await t.Store.Outbound.DueAsync(t.Clock.Now, 10, CancellationToken.None));
         Assert.Equal((Mail.OriginalString, 1, Now.AddHours(1)), (due.Destination, due.Attempts, due.FirstAttemptAt));
         Assert.Equal(2, await t.Store.Outbound.StartAttemptAsync(id, Mail.OriginalString, Mail.OriginalString, "alive", CancellationToken.None));
+
+        // A sender whose commits failed, with nothing in flight, marks its own stuck attempts too.
+        Assert.Equal(2, await t.Store.Outbound.InterruptOthersAsync("", CancellationToken.None));
+        Assert.All((await t.Store.Outbound.GetAsync(id, CancellationToken.None))!.Deliveries, d => Assert.Equal(DeliveryStates.Interrupted, d.State));
     }
 
     [Theory]

@@ -25,7 +25,7 @@ namespace MtaStsReporting.Daemon.Hosting;
 /// Builds, starts and stops the daemon. Kept apart from Program so that tests run the very
 /// same host in process, on a real socket and a real database file.
 /// </summary>
-public static class DaemonApp
+public static partial class DaemonApp
 {
     /// <summary>The process entry point: runs until SIGTERM or Ctrl+C; exit code 2 on a bad setting.</summary>
     public static async Task<int> MainAsync(string[] args)
@@ -66,6 +66,11 @@ public static class DaemonApp
             return 1;
         }
         catch (CollectorSocketException ex)
+        {
+            await Console.Error.WriteLineAsync("mtasts-reporting: " + ex.Message);
+            return 1;
+        }
+        catch (ListenerInUseException ex)
         {
             await Console.Error.WriteLineAsync("mtasts-reporting: " + ex.Message);
             return 1;
@@ -222,9 +227,25 @@ public static class DaemonApp
 
             // The store opens first (StoreStartup, here rather than inside the host's start, so
             // that a store that cannot be opened is one line), the listeners last.
+            // A taken port is found before the store is opened: nothing is created for a daemon that cannot listen.
+            _ = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>>().Value;
+            if (listeners.FindTaken() is { } taken)
+            {
+                throw new ListenerInUseException(InUse(taken.Url, taken.Setting), null);
+            }
+
             await app.Services.GetRequiredService<StoreStartup>().StartAsync(cancellationToken);
             app.Services.GetRequiredService<DatagramCollector>().OpenSocket();
-            await app.StartAsync(cancellationToken);
+            try
+            {
+                await app.StartAsync(cancellationToken);
+            }
+            catch (IOException ex) when (ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException && BoundAddress().Match(ex.Message) is { Success: true } m)
+            {
+                var url = m.Groups[1].Value;
+                throw new ListenerInUseException(InUse(url, Uri.TryCreate(url, UriKind.Absolute, out var uri) ? listeners.SettingFor(uri.Port) : null), ex);
+            }
+
             listeners.OnStarted();
             return new RunningDaemon(app, listeners);
         }
@@ -251,6 +272,13 @@ public static class DaemonApp
                 $"{first}: Kestrel settings are not accepted; listeners are set with --urls (Grpc:Urls), HttpApi:Url and Ingestion:Https:Url, which apply the exposure and TLS rules.");
         }
     }
+
+    private static string InUse(string url, string? setting) =>
+        $"cannot listen on {url}: the address is already in use (another mtasts-reporting, or another program)" + (setting is null ? "" : $"; choose another with {setting}");
+
+    // Kestrel: "Failed to bind to address http://127.0.0.1:50051: address already in use."
+    [System.Text.RegularExpressions.GeneratedRegex(@"to address (\S+?):? address already in use")]
+    private static partial System.Text.RegularExpressions.Regex BoundAddress();
 
     private static (string? Urls, string[] Others) TakeUrls(string[] args)
     {

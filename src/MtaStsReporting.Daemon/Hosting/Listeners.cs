@@ -186,6 +186,54 @@ public sealed partial class Listeners
             return Task.CompletedTask; // returning closes the connection
         });
 
+    /// <summary>
+    /// The setting that chose the listener Kestrel could not bind (its message names the
+    /// address), to tell the user what to change: <c>--urls</c>, <c>--HttpApi:Url</c> or
+    /// <c>--Ingestion:Https:Url</c>; null when none of them has that port.
+    /// </summary>
+    public string? SettingFor(int port)
+    {
+        static bool Has(ListenOptions? l, int p) => (l?.EndPoint as IPEndPoint)?.Port == p;
+        return _grpc.Any(g => Has(g.Options, port)) ? "--urls"
+            : Has(_http?.Options, port) ? "--HttpApi:Url"
+            : Has(_ingestion, port) ? "--Ingestion:Https:Url"
+            : null;
+    }
+
+    /// <summary>
+    /// Before the host starts: the first fixed address that another process already listens on,
+    /// with the setting that chose it, or null. Tried with a socket bound and closed at once, so
+    /// that a taken port is one line of ours rather than the host's failure log; a port taken
+    /// between this look and Kestrel's bind is still reported by the catch around the start.
+    /// </summary>
+    public (string Url, string Setting)? FindTaken()
+    {
+        var all = _grpc.Select(g => (g.Options, g.Tls ? "https" : "http"))
+            .Concat(_http is { } h ? [(h.Options, h.Tls ? "https" : "http")] : [])
+            .Concat(_ingestion is { } i ? [(i, IngestionCertificate is null ? "http" : "https")] : []);
+        foreach (var (options, scheme) in all)
+        {
+            if (options.EndPoint is not IPEndPoint { Port: > 0 } endpoint)
+            {
+                continue;
+            }
+
+            using var probe = new System.Net.Sockets.Socket(endpoint.AddressFamily, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+            // As Kestrel binds: connections of a daemon just stopped (TIME_WAIT) do not count; a listener does.
+            probe.SetSocketOption(System.Net.Sockets.SocketOptionLevel.Socket, System.Net.Sockets.SocketOptionName.ReuseAddress, true);
+            try
+            {
+                probe.Bind(endpoint);
+            }
+            catch (System.Net.Sockets.SocketException ex) when (ex.SocketErrorCode == System.Net.Sockets.SocketError.AddressAlreadyInUse)
+            {
+                return (Url(scheme, options), SettingFor(endpoint.Port) ?? "--urls");
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Reads the bound ports once the server has started.</summary>
     public void OnStarted() => IngestionUrl = _ingestion is null ? null : Url(IngestionCertificate is null ? "http" : "https", _ingestion);
 
@@ -257,3 +305,6 @@ public sealed class GrpcListenerOptions
 
 /// <summary>A setting that cannot be used; the message names it.</summary>
 public sealed class OptionsValidationFailure(string message) : Exception(message);
+
+/// <summary>A listener's address is taken by another process: one line naming the address and the setting to change.</summary>
+public sealed class ListenerInUseException(string message, Exception? inner) : Exception(message, inner);

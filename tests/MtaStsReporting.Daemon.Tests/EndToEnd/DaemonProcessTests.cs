@@ -92,6 +92,28 @@ public sealed class DaemonProcessTests : IDisposable
         Assert.Equal($"mtasts-reporting: the store at postgresql://127.0.0.1:{port}/mtasts cannot be opened: Connection refused", line);
     }
 
+    [Theory]
+    [InlineData("--urls")]
+    [InlineData("--HttpApi:Url")]
+    public async Task A_port_another_program_listens_on_is_one_line_naming_the_address_and_the_setting(string setting)
+    {
+        using var other = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        other.Start();
+        var taken = $"http://127.0.0.1:{((System.Net.IPEndPoint)other.LocalEndpoint).Port}";
+        string[] args = setting == "--urls"
+            ? ["--urls", taken, "--HttpApi:Url=http://127.0.0.1:0"]
+            : ["--urls", "http://127.0.0.1:0", $"--HttpApi:Url={taken}"];
+
+        var (exitCode, output) = await DaemonProcess.RunToExitAsync(_cwd.Path, args);
+
+        Assert.Equal(1, exitCode);
+        var line = Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.StartsWith("mtasts-reporting:", StringComparison.Ordinal));
+        Assert.Equal($"mtasts-reporting: cannot listen on {taken}: the address is already in use (another mtasts-reporting, or another program); choose another with {setting}", line);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+        // Found before the store was opened: nothing was created.
+        Assert.False(Directory.Exists(Path.Combine(_cwd.Path, "data")));
+    }
+
     [Fact]
     public async Task A_command_that_cannot_reach_the_daemon_names_the_url()
     {

@@ -234,7 +234,7 @@ public sealed class ReportingQueries(ReportingStore store)
             var row = new BreakdownRow { Key = reader.GetString(0), Failures = reader.Int64(1) };
             if (policy && !reader.IsDBNull(2))
             {
-                row.Label = $"{reader.GetString(2)} mode={(reader.IsDBNull(3) ? "-" : reader.GetString(3))} mx={string.Join(",", Strings(reader.GetString(4)))}";
+                row.Label = $"{reader.GetString(2)} mode={(reader.IsDBNull(3) ? "-" : reader.GetString(3))} mx={string.Join(",", reader.Strings(4))}";
             }
 
             breakdown.Rows.Add(row);
@@ -324,8 +324,8 @@ public sealed class ReportingQueries(ReportingStore store)
                     SuccessCount = reader.GetInt64(5),
                     FailureCount = reader.GetInt64(6),
                 };
-                p.PolicyString.AddRange(Strings(reader.GetString(2)));
-                p.MxHost.AddRange(Strings(reader.GetString(4)));
+                p.PolicyString.AddRange(reader.Strings(2));
+                p.MxHost.AddRange(reader.Strings(4));
                 policies[reader.GetInt64(0)] = p;
                 report.Policies.Add(p);
             }
@@ -412,7 +412,7 @@ public sealed class ReportingQueries(ReportingStore store)
                 var key = (day, reader.GetString(1), reader.GetString(4), reader.GetString(5), reader.Bool(2));
                 if (!groups.TryGetValue(key, out var g))
                 {
-                    g = (Strings(reader.GetString(5)), 0, 0, new Dictionary<string, long>(StringComparer.Ordinal), new Dictionary<string, long>(StringComparer.Ordinal));
+                    g = (reader.Strings(5), 0, 0, new Dictionary<string, long>(StringComparer.Ordinal), new Dictionary<string, long>(StringComparer.Ordinal));
                 }
 
                 g.Ok += reader.GetInt64(6);
@@ -498,8 +498,8 @@ public sealed class ReportingQueries(ReportingStore store)
                     LastDay = Days.Format(reader.Day(5)),
                     Sessions = reader.Int64(6),
                 };
-                p.PolicyString.AddRange(Strings(reader.GetString(2)));
-                p.MxHost.AddRange(Strings(reader.GetString(3)));
+                p.PolicyString.AddRange(reader.Strings(2));
+                p.MxHost.AddRange(reader.Strings(3));
                 seen.Add(p);
             }
         }
@@ -544,7 +544,7 @@ public sealed class ReportingQueries(ReportingStore store)
             };
             if (!reader.IsDBNull(4))
             {
-                f.Mx.AddRange(Strings(reader.GetString(4)));
+                f.Mx.AddRange(reader.Strings(4));
             }
 
             fetches.Add(f);
@@ -585,7 +585,6 @@ public sealed class ReportingQueries(ReportingStore store)
 
     private static string Text(DbDataReader reader, int column) => reader.IsDBNull(column) ? string.Empty : reader.GetString(column);
 
-    private static string[] Strings(string json) => JsonSerializer.Deserialize<string[]>(json) ?? [];
 
     private static string Instant(long unixMs) => DateTimeOffset.FromUnixTimeMilliseconds(unixMs).ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
 }

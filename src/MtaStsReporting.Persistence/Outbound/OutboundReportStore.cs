@@ -1,5 +1,4 @@
 using System.Data.Common;
-using System.Text.Json;
 using MtaStsReporting.Domain.TlsRpt;
 using MtaStsReporting.Domain.TlsRpt.Outbound;
 using MtaStsReporting.Persistence.Schema;
@@ -64,7 +63,7 @@ public sealed class OutboundReportStore(ReportingStore store)
                     details[key] = list = [];
                 }
 
-                list.Add(new TlsReportFailureDetail(reader.GetString(2), Text(reader, 3), Text(reader, 4), Text(reader, 5), Text(reader, 6), reader.Int64(7), Text(reader, 8), Text(reader, 9)));
+                list.Add(new TlsReportFailureDetail(reader.GetString(2), reader.Text(3), reader.Text(4), reader.Text(5), reader.Text(6), reader.Int64(7), reader.Text(8), reader.Text(9)));
             }
         }
 
@@ -101,7 +100,7 @@ public sealed class OutboundReportStore(ReportingStore store)
                     current = policyDomain;
                 }
 
-                policies!.Add(new TlsReportPolicy(reader.GetString(2), Strings(reader.GetString(3)), policyDomain, Strings(reader.GetString(4)),
+                policies!.Add(new TlsReportPolicy(reader.GetString(2), reader.Strings(3), policyDomain, reader.Strings(4),
                     reader.Int64(5), reader.Int64(6), details.GetValueOrDefault((policyDomain, reader.GetString(1))) ?? []));
             }
         }
@@ -158,7 +157,7 @@ public sealed class OutboundReportStore(ReportingStore store)
         while (await reader.ReadAsync(cancellationToken))
         {
             due.Add(new DueDelivery(reader.GetString(0), reader.GetString(1), reader.Day(2), reader.GetString(3), (int)reader.Int64(4),
-                DateTimeOffset.FromUnixTimeMilliseconds(reader.Int64(5)), DateTimeOffset.FromUnixTimeMilliseconds(reader.Int64(6))));
+                reader.Instant(5), reader.Instant(6)));
         }
 
         return due;
@@ -232,7 +231,7 @@ public sealed class OutboundReportStore(ReportingStore store)
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            suppressed[reader.GetString(0)] = DateTimeOffset.FromUnixTimeMilliseconds(reader.Int64(1));
+            suppressed[reader.GetString(0)] = reader.Instant(1);
         }
 
         return suppressed;
@@ -321,7 +320,7 @@ public sealed class OutboundReportStore(ReportingStore store)
             while (await reader.ReadAsync(cancellationToken))
             {
                 reports.Add(new StoredReport(reader.GetString(0), reader.Day(1), reader.GetString(2), reader.Int64(3), reader.Int64(4),
-                    DateTimeOffset.FromUnixTimeMilliseconds(reader.Int64(5)), null, []));
+                    reader.Instant(5), null, []));
             }
         }
 
@@ -348,7 +347,7 @@ public sealed class OutboundReportStore(ReportingStore store)
             }
 
             report = new StoredReport(reader.GetString(0), reader.Day(1), reader.GetString(2), reader.Int64(3), reader.Int64(4),
-                DateTimeOffset.FromUnixTimeMilliseconds(reader.Int64(5)), reader.GetString(6), []);
+                reader.Instant(5), reader.GetString(6), []);
         }
 
         return withDeliveries ? report with { Deliveries = await DeliveriesAsync(c, reportId, withAttempts: true, cancellationToken) } : report;
@@ -363,7 +362,7 @@ public sealed class OutboundReportStore(ReportingStore store)
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            decisions.Add(new OutboundSkip(reader.Day(0), reader.GetString(1), reader.GetString(2), Text(reader, 3) ?? ""));
+            decisions.Add(new OutboundSkip(reader.Day(0), reader.GetString(1), reader.GetString(2), reader.Text(3) ?? ""));
         }
 
         return decisions;
@@ -378,8 +377,8 @@ public sealed class OutboundReportStore(ReportingStore store)
         {
             while (await reader.ReadAsync(cancellationToken))
             {
-                deliveries.Add(new StoredDelivery(reader.GetString(0), reader.GetString(1), (int)reader.Int64(2), DateTimeOffset.FromUnixTimeMilliseconds(reader.Int64(3)),
-                    Text(reader, 4), DateTimeOffset.FromUnixTimeMilliseconds(reader.Int64(5)), []));
+                deliveries.Add(new StoredDelivery(reader.GetString(0), reader.GetString(1), (int)reader.Int64(2), reader.Instant(3),
+                    reader.Text(4), reader.Instant(5), []));
             }
         }
 
@@ -395,8 +394,8 @@ public sealed class OutboundReportStore(ReportingStore store)
         {
             while (await reader.ReadAsync(cancellationToken))
             {
-                attempts.Add((reader.GetString(0), new StoredAttempt((int)reader.Int64(1), reader.GetString(2), DateTimeOffset.FromUnixTimeMilliseconds(reader.Int64(3)),
-                    reader.IsDBNull(4) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.Int64(4)), reader.GetString(5), Text(reader, 6))));
+                attempts.Add((reader.GetString(0), new StoredAttempt((int)reader.Int64(1), reader.GetString(2), reader.Instant(3),
+                    reader.OptionalInstant(4), reader.GetString(5), reader.Text(6))));
             }
         }
 
@@ -409,9 +408,6 @@ public sealed class OutboundReportStore(ReportingStore store)
         s.Execute(OutboundTables.DestinationFailed, destination, inRow, suppressUntil(inRow, s.Now)?.ToUnixTimeMilliseconds(), s.Now.ToUnixTimeMilliseconds());
     }
 
-    private static string? Text(DbDataReader reader, int column) => reader.IsDBNull(column) ? null : reader.GetString(column);
-
-    private static List<string> Strings(string json) => JsonSerializer.Deserialize<List<string>>(json) ?? [];
 }
 
 /// <summary>A stored report, with its JSON when asked for one report.</summary>

@@ -83,8 +83,8 @@ public sealed class ApiKeyStore(ReportingStore store)
     }
 
     private static (ApiKeyInfo Info, string SecretHash) Read(System.Data.Common.DbDataReader reader) =>
-        (new ApiKeyInfo(reader.GetString(0), reader.GetString(1), (Role)reader.Int64(2), DateTimeOffset.FromUnixTimeMilliseconds(reader.Int64(4)),
-            reader.IsDBNull(5) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.Int64(5))), reader.GetString(3));
+        (new ApiKeyInfo(reader.GetString(0), reader.GetString(1), (Role)reader.Int64(2), reader.Instant(4),
+            reader.OptionalInstant(5)), reader.GetString(3));
 
     private static string Hash(string secret) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
 }

@@ -47,6 +47,18 @@ public static partial class Statement
     public static long Int64(this DbDataReader reader, int column) =>
         reader.IsDBNull(column) ? 0 : Convert.ToInt64(reader.GetValue(column), System.Globalization.CultureInfo.InvariantCulture);
 
+    /// <summary>A text column that may be NULL.</summary>
+    public static string? Text(this DbDataReader reader, int column) => reader.IsDBNull(column) ? null : reader.GetString(column);
+
+    /// <summary>An instant column (Unix milliseconds, as every instant is stored).</summary>
+    public static DateTimeOffset Instant(this DbDataReader reader, int column) => DateTimeOffset.FromUnixTimeMilliseconds(reader.Int64(column));
+
+    /// <summary>An instant column that may be NULL.</summary>
+    public static DateTimeOffset? OptionalInstant(this DbDataReader reader, int column) => reader.IsDBNull(column) ? null : reader.Instant(column);
+
+    /// <summary>A column holding a JSON array of strings (the policies' lines and MX patterns).</summary>
+    public static string[] Strings(this DbDataReader reader, int column) => System.Text.Json.JsonSerializer.Deserialize<string[]>(reader.GetString(column)) ?? [];
+
     /// <summary>A day column (SQLite text, PostgreSQL date).</summary>
     public static DateOnly Day(this DbDataReader reader, int column) => reader.GetFieldValue<DateOnly>(column);
 

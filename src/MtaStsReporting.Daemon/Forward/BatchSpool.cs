@@ -75,8 +75,9 @@ public sealed class BatchSpool
             var seq = _next;
             var files = batches.Select(b =>
             {
-                b.BatchId = Id(seq);
-                return (Seq: seq++, Bytes: b.ToByteArray());
+                var s = seq++;
+                b.BatchId = Id(s);
+                return (Seq: s, Path: Path.Combine(_folder, s.ToString("D16", CultureInfo.InvariantCulture) + Extension), Bytes: b.ToByteArray());
             }).ToList();
             if (_bytes + files.Sum(f => (long)f.Bytes.Length) > _maxBytes)
             {
@@ -86,12 +87,11 @@ public sealed class BatchSpool
 
             // All or none: the caller keeps the counts when this throws, so a batch written before
             // the failure must go again, or it would be sent and then counted a second time.
-            var written = new List<(long Seq, string Path)>();
+            var written = new List<string>();
             try
             {
-                foreach (var (s, bytes) in files)
+                foreach (var (_, path, bytes) in files)
                 {
-                    var path = Path.Combine(_folder, s.ToString("D16", CultureInfo.InvariantCulture) + Extension);
                     var temporary = path + ".tmp";
                     using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
                     {
@@ -100,12 +100,12 @@ public sealed class BatchSpool
                     }
 
                     File.Move(temporary, path);
-                    written.Add((s, path));
+                    written.Add(path);
                 }
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                foreach (var (_, path) in written)
+                foreach (var path in written)
                 {
                     File.Delete(path);
                 }
@@ -113,9 +113,9 @@ public sealed class BatchSpool
                 throw;
             }
 
-            foreach (var (s, bytes) in files)
+            foreach (var (s, path, bytes) in files)
             {
-                _batches[s] = new SpooledBatch(Path.Combine(_folder, s.ToString("D16", CultureInfo.InvariantCulture) + Extension), Id(s), bytes.Length);
+                _batches[s] = new SpooledBatch(path, Id(s), bytes.Length);
                 _bytes += bytes.Length;
             }
 

@@ -52,31 +52,29 @@ public sealed class DailyReportBuilder(ReportingStore store, DnsLookup dns, Outb
         int built = 0, noRecord = 0, excluded = 0, failed = 0;
         foreach (var chunk in counts.Chunk(BatchSize))
         {
-            var destinations = await DestinationsAsync(chunk, switches, cancellationToken);
+            var skips = chunk.Where(c => switches.ExcludedDomains.Contains(c.PolicyDomain))
+                .Select(c => new OutboundSkip(day, c.PolicyDomain, "excluded", OutboundSwitches.ExcludedReason)).ToList();
+            excluded += skips.Count;
+            var included = chunk.Where(c => !switches.ExcludedDomains.Contains(c.PolicyDomain)).ToArray();
+            var destinations = await DestinationsAsync(included, cancellationToken);
             var reports = new List<BuiltReport>();
-            var skips = new List<OutboundSkip>();
-            for (var i = 0; i < chunk.Length; i++)
+            for (var i = 0; i < included.Length; i++)
             {
                 var (record, source, problem) = destinations[i];
-                if (source == "excluded")
+                if (record is not null)
                 {
-                    skips.Add(new OutboundSkip(day, chunk[i].PolicyDomain, "excluded", "the domain is excluded from outbound reports"));
-                    excluded++;
-                }
-                else if (record is not null)
-                {
-                    var report = OutboundReportBuilder.Build(submitter, day, chunk[i].PolicyDomain, record.Rua, chunk[i].Policies);
+                    var report = OutboundReportBuilder.Build(submitter, day, included[i].PolicyDomain, record.Rua, included[i].Policies);
                     var first = schedule.FirstAttempt(day, report.ReportId);
                     reports.Add(new BuiltReport(report, source, first > now ? first : now));
                 }
-                else if (source == "lookup-failed")
+                else if (source == LookupFailed)
                 {
-                    OutboundLog.LookupFailed(logger, chunk[i].PolicyDomain, Queries.Days.Format(day), problem!);
+                    OutboundLog.LookupFailed(logger, included[i].PolicyDomain, Queries.Days.Format(day), problem!);
                     failed++;
                 }
                 else
                 {
-                    skips.Add(new OutboundSkip(day, chunk[i].PolicyDomain, "no-record", problem!));
+                    skips.Add(new OutboundSkip(day, included[i].PolicyDomain, "no-record", problem!));
                     noRecord++;
                 }
             }
@@ -94,18 +92,15 @@ public sealed class DailyReportBuilder(ReportingStore store, DnsLookup dns, Outb
 
     // Look-ups run side by side: a day of a large relay has many recipient domains, and each
     // look-up mostly waits for the resolver.
-    private async Task<(TlsRptRecord? Record, string Source, string? Problem)[]> DestinationsAsync(OutboundDayCounts[] chunk, OutboundSwitches switches, CancellationToken cancellationToken)
+    // A look-up that failed: nothing is decided, the domain is tried again on the next pass.
+    private const string LookupFailed = "lookup-failed";
+
+    private async Task<(TlsRptRecord? Record, string Source, string? Problem)[]> DestinationsAsync(OutboundDayCounts[] chunk, CancellationToken cancellationToken)
     {
         var result = new (TlsRptRecord?, string, string?)[chunk.Length];
         await Parallel.ForEachAsync(Enumerable.Range(0, chunk.Length), new ParallelOptions { MaxDegreeOfParallelism = ParallelLookups, CancellationToken = cancellationToken }, async (i, token) =>
         {
             var day = chunk[i];
-            if (switches.ExcludedDomains.Contains(day.PolicyDomain))
-            {
-                result[i] = (null, "excluded", null);
-                return;
-            }
-
             if (day.TlsRptRecord is { } seen)
             {
                 var parsed = TlsRptRecord.Parse([seen]);
@@ -116,7 +111,7 @@ public sealed class DailyReportBuilder(ReportingStore store, DnsLookup dns, Outb
             var answer = await dns.TxtAsync("_smtp._tls." + day.PolicyDomain, token);
             if (answer.LookupFailed)
             {
-                result[i] = (null, "lookup-failed", answer.Describe());
+                result[i] = (null, LookupFailed, answer.Describe());
                 return;
             }
 

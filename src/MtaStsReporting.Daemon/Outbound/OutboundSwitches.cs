@@ -10,6 +10,9 @@ namespace MtaStsReporting.Daemon.Outbound;
 /// </summary>
 public sealed record OutboundSwitches(bool Paused, Uri? TestAddress, IReadOnlySet<string> ExcludedDomains)
 {
+    /// <summary>Why an excluded domain gets no report, and its pending deliveries are given up.</summary>
+    public const string ExcludedReason = "the domain is excluded from outbound reports";
+
     private const string PausedName = "paused";
     private const string TestAddressName = "test-address";
     private const string ExcludedName = "excluded-domains";

@@ -37,7 +37,7 @@ public sealed class ReportSender(ReportingStore store, IReportTransport transpor
         {
             if (switches.ExcludedDomains.Contains(delivery.PolicyDomain))
             {
-                await store.Outbound.GiveUpAsync(delivery.ReportId, delivery.Destination, "the domain is excluded from outbound reports", token);
+                await store.Outbound.GiveUpAsync(delivery.ReportId, delivery.Destination, OutboundSwitches.ExcludedReason, token);
                 Interlocked.Increment(ref givenUp);
                 return;
             }

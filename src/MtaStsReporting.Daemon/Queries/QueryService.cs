@@ -30,6 +30,11 @@ public sealed class QueryService(ReportingQueries queries, TimeProvider time) : 
         var rows = await queries.ListDomainsAsync(days, request.Direction, mode, request.Sort, offset, size + 1, context.CancellationToken);
         var response = new ListDomainsResponse { NextPageToken = NextPageToken(rows.Count, size, offset, fingerprint) };
         response.Domains.AddRange(rows.Take(size));
+        if (await queries.DataDaysAsync(request.Direction, context.CancellationToken) is var (first, last))
+        {
+            (response.FirstDataDay, response.LastDataDay) = (Days.Format(first), Days.Format(last));
+        }
+
         return response;
     }
 

@@ -39,6 +39,20 @@ public sealed class ReportingQueries(ReportingStore store)
         return Convert.ToBoolean(await Scalar(c, $"SELECT {string.Join(" OR ", parts)}", ("@d", domain)).ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
     }
 
+    /// <summary>
+    /// The first and last days with any data in the direction(s), whatever the range: two seeks
+    /// on domain_days, whose key starts with direction and day.
+    /// </summary>
+    public async Task<(DateOnly First, DateOnly Last)?> DataDaysAsync(Direction direction, CancellationToken cancellationToken)
+    {
+        var directions = string.Join(", ", For(direction).Select(t => (int)t.Direction));
+        await using var c = await OpenAsync(cancellationToken);
+        await using var command = Scalar(c, $"SELECT MIN(day), MAX(day) FROM domain_days WHERE direction IN ({directions})");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return reader.IsDBNull(0) ? null : (reader.Day(0), reader.Day(1));
+    }
+
     /// <summary>Domains with totals over the range, sorted and paged.</summary>
     public async Task<List<DomainTotals>> ListDomainsAsync(Days days, Direction direction, string? mode, ListDomainsRequest.Types.Sort sort, int offset, int limit, CancellationToken cancellationToken)
     {

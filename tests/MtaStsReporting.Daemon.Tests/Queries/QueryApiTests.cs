@@ -101,6 +101,27 @@ public sealed class QueryApiTests : IAsyncLifetime
     private static DayRange Range(string start, string end) => new() { StartDay = start, EndDay = end };
 
     [Fact]
+    public async Task A_range_that_holds_nothing_still_says_which_days_hold_data_in_each_direction()
+    {
+        var empty = await _query.ListDomainsAsync(new ListDomainsRequest { Range = Range("2025-01-01", "2025-01-31") });
+        Assert.Empty(empty.Domains);
+        Assert.Equal(("2026-11-26", "2026-11-28"), (empty.FirstDataDay, empty.LastDataDay));
+
+        var outbound = await _query.ListDomainsAsync(new ListDomainsRequest { Range = Range("2025-01-01", "2025-01-31"), Direction = Direction.Outbound });
+        Assert.Equal(("2026-11-27", "2026-11-28"), (outbound.FirstDataDay, outbound.LastDataDay));
+        var inbound = await _query.ListDomainsAsync(new ListDomainsRequest { Direction = Direction.Inbound });
+        Assert.Equal(("2026-11-26", "2026-11-27", 1), (inbound.FirstDataDay, inbound.LastDataDay, inbound.Domains.Count));
+    }
+
+    [Fact]
+    public async Task A_store_without_data_gives_no_data_days()
+    {
+        await using var daemon = await InProcessDaemon.StartAsync();
+        var none = await new Query.QueryClient(daemon.Channel).ListDomainsAsync(new ListDomainsRequest());
+        Assert.Equal(("", "", 0), (none.FirstDataDay, none.LastDataDay, none.Domains.Count));
+    }
+
+    [Fact]
     public async Task Domains_are_listed_with_rates_sorted_filtered_and_paged()
     {
         var byRate = await _query.ListDomainsAsync(new ListDomainsRequest());

@@ -17,8 +17,8 @@ public static class ForwardCommand
 {
     private const string KeyVariable = "MTASTS_REPORTING_API_KEY";
 
-    /// <summary>Parses the command line and runs the forwarder until SIGTERM; exit 0, 1 (cannot start) or 2 (usage).</summary>
-    public static async Task<int> RunAsync(string[] args)
+    /// <summary>The <c>forward</c> command; it runs the forwarder until SIGTERM: exit 0, 1 (cannot start) or 2 (usage).</summary>
+    public static Command Build(IReadOnlyList<string> daemonSettings, TextWriter error)
     {
         var socket = new Option<string>("--socket") { Description = "the libtlsrpt socket to bind (Postfix's smtp_tlsrpt_socket_name, as an absolute path)", Required = true };
         var to = new Option<string>("--to") { Description = "the central daemon's gRPC address, e.g. https://reports.example.net:50051", Required = true };
@@ -30,51 +30,29 @@ public static class ForwardCommand
         {
             socket, to, keyFile, caFile, spool, listen,
         };
-        forward.TreatUnmatchedTokensAsErrors = false;
-        var root = new RootCommand("mtasts-reporting") { forward };
-        var parsed = root.Parse(["forward", .. args]);
-        if (args.Any(a => a is "-h" or "--help" or "-?"))
+        forward.SetAction(async (parsed, _) =>
         {
-            await parsed.InvokeAsync();
-            return 0;
-        }
+            var settings = daemonSettings.ToList();
+            settings.Add($"--Collector:Socket={parsed.GetValue(socket)}");
+            settings.Add($"--Forward:To={parsed.GetValue(to)}");
+            AddIfSet(settings, "Forward:CaFile", parsed.GetValue(caFile));
+            AddIfSet(settings, "Forward:Spool", parsed.GetValue(spool));
+            AddIfSet(settings, "Forward:Listen", parsed.GetValue(listen));
 
-        if (parsed.Errors.Count > 0)
-        {
-            await Console.Error.WriteLineAsync($"mtasts-reporting forward: {parsed.Errors[0].Message} (see mtasts-reporting forward --help)");
-            return 2;
-        }
-
-        var settings = new List<string>();
-        foreach (var token in parsed.UnmatchedTokens)
-        {
-            if (!token.StartsWith("--", StringComparison.Ordinal) || !token.Contains(':', StringComparison.Ordinal) || !token.Contains('=', StringComparison.Ordinal))
+            string? key;
+            try
             {
-                await Console.Error.WriteLineAsync($"mtasts-reporting forward: unknown option or argument '{token}' (see mtasts-reporting forward --help)");
-                return 2;
+                key = parsed.GetValue(keyFile) is { } file ? (await File.ReadAllTextAsync(file)).Trim() : Environment.GetEnvironmentVariable(KeyVariable);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                await error.WriteLineAsync($"mtasts-reporting forward: the key file cannot be read: {ex.Message}");
+                return CommandTree.UsageError;
             }
 
-            settings.Add(token);
-        }
-
-        settings.Add($"--Collector:Socket={parsed.GetValue(socket)}");
-        settings.Add($"--Forward:To={parsed.GetValue(to)}");
-        AddIfSet(settings, "Forward:CaFile", parsed.GetValue(caFile));
-        AddIfSet(settings, "Forward:Spool", parsed.GetValue(spool));
-        AddIfSet(settings, "Forward:Listen", parsed.GetValue(listen));
-
-        string? key;
-        try
-        {
-            key = parsed.GetValue(keyFile) is { } file ? (await File.ReadAllTextAsync(file)).Trim() : Environment.GetEnvironmentVariable(KeyVariable);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            await Console.Error.WriteLineAsync($"mtasts-reporting forward: the key file cannot be read: {ex.Message}");
-            return 2;
-        }
-
-        return await RunHostAsync([.. settings], key);
+            return await RunHostAsync([.. settings], key);
+        });
+        return forward;
     }
 
     private static void AddIfSet(List<string> settings, string name, string? value)

@@ -27,29 +27,14 @@ namespace MtaStsReporting.Daemon.Hosting;
 /// </summary>
 public static partial class DaemonApp
 {
-    /// <summary>The process entry point: runs until SIGTERM or Ctrl+C; exit code 2 on a bad setting.</summary>
-    public static async Task<int> MainAsync(string[] args)
+    /// <summary>The process entry point: the command line (<see cref="CommandTree"/>); without a command, the daemon.</summary>
+    public static Task<int> MainAsync(string[] args) => CommandTree.RunAsync(args, Console.Out, Console.Error);
+
+    /// <summary>Runs the daemon until SIGTERM or Ctrl+C: exit 2 on a bad setting, 1 when it cannot start (store, socket, port).</summary>
+    /// <param name="args">Settings (<c>--Section:Key=value</c>) and <c>--urls</c>.</param>
+    /// <param name="error">Where the one line of a failed start goes.</param>
+    internal static async Task<int> ServeAsync(string[] args, TextWriter error)
     {
-        if (args.Length > 0 && args[0] == "import")
-        {
-            return await ImportAsync(args[1..]);
-        }
-
-        if (args.Length > 0 && args[0] == "forward")
-        {
-            return await Forward.ForwardCommand.RunAsync(args[1..]);
-        }
-
-        if (args.Length > 0 && args[0] == "keys")
-        {
-            return await KeysAsync(args[1..]);
-        }
-
-        if (args.Length > 0 && args[0] is "readiness" or "check")
-        {
-            return await Readiness.ReadinessCommands.RunAsync(args[0], args[1..], Console.Out, Console.Error);
-        }
-
         RunningDaemon daemon;
         try
         {
@@ -57,22 +42,12 @@ public static partial class DaemonApp
         }
         catch (Exception ex) when (ConfigurationProblem(ex) is { } problem)
         {
-            await Console.Error.WriteLineAsync("mtasts-reporting: configuration error: " + problem);
+            await error.WriteLineAsync("mtasts-reporting: configuration error: " + problem);
             return 2;
         }
-        catch (Persistence.StoreUnavailableException ex)
+        catch (Exception ex) when (ex is Persistence.StoreUnavailableException or CollectorSocketException or ListenerInUseException)
         {
-            await Console.Error.WriteLineAsync("mtasts-reporting: " + ex.Message);
-            return 1;
-        }
-        catch (CollectorSocketException ex)
-        {
-            await Console.Error.WriteLineAsync("mtasts-reporting: " + ex.Message);
-            return 1;
-        }
-        catch (ListenerInUseException ex)
-        {
-            await Console.Error.WriteLineAsync("mtasts-reporting: " + ex.Message);
+            await error.WriteLineAsync("mtasts-reporting: " + ex.Message);
             return 1;
         }
 
@@ -84,55 +59,20 @@ public static partial class DaemonApp
         return 0;
     }
 
-    /// <summary>
-    /// <c>import PATH... [--Setting=value...]</c>: imports files into the configured store without
-    /// starting the listener. Arguments starting with <c>--</c> are settings, the others paths.
-    /// </summary>
-    private static Task<int> ImportAsync(string[] args) => RunOfflineAsync(
-        [.. args.Where(a => a.StartsWith("--", StringComparison.Ordinal))],
-        [.. args.Where(a => !a.StartsWith("--", StringComparison.Ordinal))],
-        "usage: mtasts-reporting import PATH... [--Storage:DataDirectory=DIR]",
+    /// <summary><c>import PATH...</c>: imports files into the configured store without starting the listener.</summary>
+    internal static Task<int> ImportAsync(List<string> settings, List<string> paths) => RunOfflineAsync(settings, paths,
         (services, words) => new ImportCommand(services.GetRequiredService<ReportIngestor>(), Console.Out).RunAsync(words, CancellationToken.None));
 
     /// <summary><c>keys create|list|revoke …</c> on the configured store.</summary>
-    private static Task<int> KeysAsync(string[] args)
-    {
-        // Options of the keys command itself (--role, --name) are words, not settings.
-        var words = new List<string>();
-        var settings = new List<string>();
-        for (var i = 0; i < args.Length; i++)
-        {
-            if (args[i] is "--role" or "--name" && i + 1 < args.Length)
-            {
-                words.Add(args[i]);
-                words.Add(args[++i]);
-            }
-            else if (args[i].StartsWith("--", StringComparison.Ordinal))
-            {
-                settings.Add(args[i]);
-            }
-            else
-            {
-                words.Add(args[i]);
-            }
-        }
-
-        return RunOfflineAsync(settings, words, "usage: mtasts-reporting keys create --role relay|reader|admin --name NAME | keys list | keys revoke ID",
-            (services, rest) => KeyCommands.RunAsync(services.GetRequiredService<ApiKeyStore>(), [.. rest], Console.Out, Console.Error));
-    }
+    internal static Task<int> KeysAsync(List<string> settings, string[] words, TextWriter output, TextWriter error) => RunOfflineAsync(settings, [.. words],
+        (services, rest) => KeyCommands.RunAsync(services.GetRequiredService<ApiKeyStore>(), [.. rest], output, error));
 
     /// <summary>
     /// Runs a command against the configured store without starting listeners or workers:
     /// settings are checked and migrations applied first, as at start.
     /// </summary>
-    private static async Task<int> RunOfflineAsync(List<string> settings, List<string> words, string usage, Func<IServiceProvider, List<string>, Task<int>> command)
+    private static async Task<int> RunOfflineAsync(List<string> settings, List<string> words, Func<IServiceProvider, List<string>, Task<int>> command)
     {
-        if (words.Count == 0)
-        {
-            await Console.Error.WriteLineAsync(usage);
-            return 2;
-        }
-
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [.. settings], ContentRootPath = AppContext.BaseDirectory });
         SettingShorthands.Apply(builder.Configuration);
         // Standard output carries the command's answer; logs (warnings and worse) go to standard error.

@@ -1,94 +1,131 @@
-using Google.Protobuf;
-using Grpc.Core;
-using Grpc.Net.Client;
+using System.CommandLine;
 using MtaStsReporting.Api.V1;
 using MtaStsReporting.Daemon.Hosting;
 
 namespace MtaStsReporting.Daemon.Readiness;
 
 /// <summary>
-/// <c>mtasts-reporting readiness DOMAIN</c> and <c>mtasts-reporting check DOMAIN</c>: for
-/// automation. They call a running daemon's gRPC API (<c>--url</c>, default
-/// http://127.0.0.1:50051) and print its answer as JSON. Exit codes: 0 ready (or keep; for
-/// check: nothing blocking), 1 not ready or roll back (for check: something blocking),
-/// 2 insufficient data or an error.
+/// <c>mtasts-reporting readiness DOMAIN</c> and <c>mtasts-reporting check DOMAIN</c>, for admins
+/// and automation: they ask a running daemon's gRPC API and print its answer (a table, or JSON
+/// with <c>--json</c>). Exit codes: 0 ready (or keep; for check: nothing blocking), 1 not ready
+/// or roll back (for check: something blocking), 2 insufficient data or no answer.
 /// </summary>
 public static class ReadinessCommands
 {
-    private static readonly JsonFormatter Json = new(JsonFormatter.Settings.Default.WithIndentation().WithFormatDefaultValues(true));
-
-    /// <summary>Runs <c>readiness</c> or <c>check</c>; returns the exit code.</summary>
-    public static async Task<int> RunAsync(string command, string[] args, TextWriter output, TextWriter error)
+    /// <summary>The two commands.</summary>
+    public static IEnumerable<Command> All(TextWriter output, TextWriter error)
     {
-        var url = "http://127.0.0.1:50051";
-        string? caFile = null;
-        string? keyFile = null;
-        var key = Environment.GetEnvironmentVariable("MTASTS_REPORTING_API_KEY");
-        var rest = new List<string>();
-        for (var i = 0; i < args.Length; i++)
+        yield return Check(output, error);
+        yield return Readiness(output, error);
+    }
+
+    private static Command Check(TextWriter output, TextWriter error)
+    {
+        var connection = new DaemonConnection();
+        var domain = new Argument<string>("DOMAIN") { Description = "the domain to check" };
+        var command = connection.With(new Command("check", "Check a domain's MTA-STS and TLS-RPT set-up live: DNS records, the policy file, its MX hosts and their STARTTLS certificates. Exit 1 when something blocks.")
         {
-            var (name, value) = args[i].Split('=', 2) is [var n, var v] && n.StartsWith("--", StringComparison.Ordinal) ? (n, v) : (args[i], null);
-            if (name is "--url" or "--ca-file" or "--key-file" && (value is not null || i + 1 < args.Length))
+            domain,
+        });
+        command.SetAction((parsed, cancellationToken) => connection.CallAsync(parsed, error, async (invoker, headers) =>
+        {
+            var check = await new Api.V1.Readiness.ReadinessClient(invoker).CheckDomainAsync(new CheckDomainRequest { Domain = parsed.GetValue(domain)! }, headers, cancellationToken: cancellationToken);
+            if (parsed.GetValue(connection.Json))
             {
-                value ??= args[++i];
-                switch (name)
-                {
-                    case "--url": url = value; break;
-                    case "--ca-file": caFile = value; break;
-                    default: keyFile = value; break;
-                }
+                await output.WriteLineAsync(DaemonConnection.Format(check));
             }
             else
             {
-                rest.Add(args[i]);
+                WriteFindings(output, check);
             }
-        }
 
-        if (rest.Count != 1)
-        {
-            await error.WriteLineAsync($"usage: mtasts-reporting {command} DOMAIN [--url http://127.0.0.1:50051] [--key-file FILE] [--ca-file PEM]  (key also from MTASTS_REPORTING_API_KEY)");
-            return 2;
-        }
+            return check.Blocking ? 1 : 0;
+        }));
+        return command;
+    }
 
-        try
+    private static Command Readiness(TextWriter output, TextWriter error)
+    {
+        var connection = new DaemonConnection();
+        var domain = new Argument<string>("DOMAIN") { Description = "the domain to judge" };
+        var command = connection.With(new Command("readiness", "Whether a domain can move its MTA-STS policy from testing to enforce (or should roll back), with the reasons and the next policy. Exit 0 READY or KEEP, 1 NOT_READY or ROLL_BACK, 2 INSUFFICIENT_DATA.")
         {
-            key = keyFile is null ? key : (await File.ReadAllTextAsync(keyFile)).Trim();
-            using var channel = GrpcChannel.ForAddress(url, new GrpcChannelOptions { HttpHandler = Hosting.ClientChannels.Handler(caFile) });
-            var headers = string.IsNullOrEmpty(key) ? null : new Metadata { { "authorization", "Bearer " + key } };
-            var client = new Api.V1.Readiness.ReadinessClient(channel);
-            var request = new CheckDomainRequest { Domain = rest[0] };
-            if (command == "check")
+            domain,
+        });
+        command.SetAction((parsed, cancellationToken) => connection.CallAsync(parsed, error, async (invoker, headers) =>
+        {
+            var verdict = await new Api.V1.Readiness.ReadinessClient(invoker).GetReadinessAsync(new CheckDomainRequest { Domain = parsed.GetValue(domain)! }, headers, cancellationToken: cancellationToken);
+            if (parsed.GetValue(connection.Json))
             {
-                var check = await client.CheckDomainAsync(request, headers);
-                await output.WriteLineAsync(Json.Format(check));
-                return check.Blocking ? 1 : 0;
+                await output.WriteLineAsync(DaemonConnection.Format(verdict));
+            }
+            else
+            {
+                WriteVerdict(output, verdict);
             }
 
-            var verdict = await client.GetReadinessAsync(request, headers);
-            await output.WriteLineAsync(Json.Format(verdict));
             return verdict.Verdict switch
             {
                 ReadinessOutcome.Ready or ReadinessOutcome.Keep => 0,
                 ReadinessOutcome.NotReady or ReadinessOutcome.RollBack => 1,
                 _ => 2,
             };
-        }
-        catch (RpcException ex) when (ex.StatusCode == StatusCode.Unavailable)
+        }));
+        return command;
+    }
+
+    /// <summary>The verdict's name as the README and the dashboard write it: READY, NOT_READY…</summary>
+    public static string Name(ReadinessOutcome outcome) => outcome switch
+    {
+        ReadinessOutcome.Ready => "READY",
+        ReadinessOutcome.NotReady => "NOT_READY",
+        ReadinessOutcome.InsufficientData => "INSUFFICIENT_DATA",
+        ReadinessOutcome.Keep => "KEEP",
+        ReadinessOutcome.RollBack => "ROLL_BACK",
+        _ => "UNSPECIFIED",
+    };
+
+    /// <summary>A finding's or reason's severity in lower case.</summary>
+    public static string Name(FindingSeverity severity) => severity switch
+    {
+        FindingSeverity.Info => "info",
+        FindingSeverity.Warning => "warning",
+        FindingSeverity.Insufficient => "insufficient",
+        FindingSeverity.Blocking => "blocking",
+        _ => "",
+    };
+
+    private static void WriteVerdict(TextWriter output, ReadinessVerdict verdict)
+    {
+        var head = new TextTable("DOMAIN", "VERDICT", "MODE", "EVALUATED");
+        head.Add(verdict.Domain, Name(verdict.Verdict), verdict.Mode, verdict.EvaluatedAt);
+        head.WriteTo(output);
+        output.WriteLine();
+        var reasons = new TextTable("SEVERITY", "REASON", "MESSAGE");
+        foreach (var r in verdict.Reasons)
         {
-            // gRPC's own words ("Error connecting to subchannel.") do not say where it tried.
-            var cause = ex.Status.DebugException is { } inner ? ExceptionText.Innermost(inner) : ex.Status.Detail;
-            await error.WriteLineAsync($"mtasts-reporting {command}: cannot reach the daemon at {url}: {cause}");
-            return 2;
+            reasons.Add(Name(r.Severity), r.Code, r.Message);
         }
-        catch (RpcException ex)
+
+        reasons.WriteTo(output);
+        if (verdict.NextPolicyText.Length > 0)
         {
-            await error.WriteLineAsync($"mtasts-reporting {command}: {ex.StatusCode}: {ex.Status.Detail}");
-            return 2;
+            output.WriteLine();
+            output.WriteLine($"Next policy (publish _mta-sts.{verdict.Domain} TXT \"v=STSv1; id={verdict.NextId}\" with it):");
+            output.WriteLine(verdict.NextPolicyText.TrimEnd());
         }
-        catch (Exception ex) when (ex is IOException or System.Security.Cryptography.CryptographicException or UriFormatException)
+    }
+
+    private static void WriteFindings(TextWriter output, DomainCheckResult check)
+    {
+        var findings = new TextTable("SEVERITY", "CHECK", "SUBJECT", "MESSAGE");
+        foreach (var f in check.Findings)
         {
-            await error.WriteLineAsync($"mtasts-reporting {command}: {ex.Message}");
-            return 2;
+            findings.Add(Name(f.Severity), f.Check, f.Subject, f.Message);
         }
+
+        findings.WriteTo(output);
+        output.WriteLine();
+        output.WriteLine(check.Blocking ? $"{check.Domain}: blocking findings" : $"{check.Domain}: nothing blocking");
     }
 }

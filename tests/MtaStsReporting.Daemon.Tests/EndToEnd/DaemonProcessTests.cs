@@ -114,6 +114,20 @@ public sealed class DaemonProcessTests : IDisposable
         Assert.False(Directory.Exists(Path.Combine(_cwd.Path, "data")));
     }
 
+    [Theory]
+    [InlineData("--help")]
+    [InlineData("-h")]
+    [InlineData("serve --help")]
+    public async Task Help_prints_the_commands_and_starts_nothing(string words)
+    {
+        var (exitCode, output) = await DaemonProcess.RunToExitAsync(_cwd.Path, words.Split(' '));
+
+        Assert.Equal(0, exitCode);
+        Assert.Contains("Usage:", output);
+        Assert.DoesNotContain("Now listening", output);
+        Assert.False(Directory.Exists(Path.Combine(_cwd.Path, "data")));
+    }
+
     [Fact]
     public async Task A_command_that_cannot_reach_the_daemon_names_the_url()
     {

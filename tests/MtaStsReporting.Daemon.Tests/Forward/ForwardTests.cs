@@ -99,7 +99,7 @@ public sealed class ForwardTests
 
     [Theory]
     [InlineData(new[] { "forward", "--to", "http://127.0.0.1:1" }, 2, "mtasts-reporting forward: Option '--socket' is required.")]
-    [InlineData(new[] { "forward", "--socket", "/tmp/x.sock", "--to", "http://127.0.0.1:1", "extra" }, 2, "mtasts-reporting forward: unknown option or argument 'extra'")]
+    [InlineData(new[] { "forward", "--socket", "/tmp/x.sock", "--to", "http://127.0.0.1:1", "extra" }, 2, "mtasts-reporting forward: unexpected argument 'extra' (see mtasts-reporting forward --help)")]
     [InlineData(new[] { "forward", "--socket", "/tmp/x.sock", "--to", "ftp://x" }, 2, "mtasts-reporting forward: configuration error: --to (Forward:To) must be")]
     [InlineData(new[] { "forward", "--socket", "/tmp/x.sock", "--to", "http://127.0.0.1:1", "--key-file", "/nonexistent/key" }, 2, "mtasts-reporting forward: the key file cannot be read:")]
     public async Task Mistakes_are_one_line(string[] args, int exitCode, string line)

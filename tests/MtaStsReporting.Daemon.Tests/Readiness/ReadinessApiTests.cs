@@ -208,11 +208,11 @@ public sealed class ReadinessApiTests(Xunit.Abstractions.ITestOutputHelper outpu
     public async Task The_commands_print_json_and_exit_with_the_verdict()
     {
         var url = _daemon.Url;
-        var (ready, readyOut) = await DaemonProcess.RunToExitAsync(_dir.Path, "readiness", "ready.example", "--url", url);
+        var (ready, readyOut) = await DaemonProcess.RunToExitAsync(_dir.Path, "readiness", "ready.example", "--url", url, "--json");
         var (notReady, notReadyOut) = await DaemonProcess.RunToExitAsync(_dir.Path, "readiness", "broken.example", "--url", url);
         output.WriteLine(readyOut);
         output.WriteLine(notReadyOut);
-        var (check, checkOut) = await DaemonProcess.RunToExitAsync(_dir.Path, "check", "broken.example", "--url", url);
+        var (check, checkOut) = await DaemonProcess.RunToExitAsync(_dir.Path, "check", "broken.example", "--url", url, "--json");
         var (bad, badOut) = await DaemonProcess.RunToExitAsync(_dir.Path, "readiness", "not a domain", "--url", url);
 
         Assert.Equal((0, 1, 1, 2), (ready, notReady, check, bad));

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test: unit, integration (real gRPC socket, real SQLite file, a throw-away
-# PostgreSQL cluster, real Dovecot IMAP and LMTP server, Postfix and dnsmasq DNS server on loopback) and end-to-end
-# (the daemon as its own process). Installs what the tests need first, from Debian's packages;
-# the tests start and stop the servers themselves.
+# PostgreSQL cluster, real Dovecot IMAP and LMTP server, Postfix and dnsmasq DNS server on loopback), end-to-end
+# (the daemon as its own process) and the dashboard in Debian's headless Chromium (screenshots
+# in artifacts/screenshots). Installs what the tests need first, from Debian's packages; the
+# tests start and stop the servers themselves.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -12,6 +13,9 @@ need=()
 [ -x /usr/sbin/postfix ] || need+=(postfix)
 [ -x /usr/sbin/dnsmasq ] || need+=(dnsmasq-base)
 [ -x /usr/bin/openssl ] || need+=(openssl)
+[ -x /usr/bin/chromium ] || need+=(chromium)
+# The charts' font (Arial's metrics); Chromium only recommends it.
+[ -d /usr/share/fonts/truetype/liberation ] || need+=(fonts-liberation)
 compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || need+=(postgresql)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then

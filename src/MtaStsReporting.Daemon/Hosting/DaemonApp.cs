@@ -1,3 +1,4 @@
+using MtaStsReporting.Daemon.Dashboard;
 using MtaStsReporting.Daemon.Observability;
 using MtaStsReporting.Daemon.Queries;
 using MtaStsReporting.Daemon.Readiness;
@@ -146,6 +147,7 @@ public static partial class DaemonApp
             app.MapGrpcHealthChecksService();
             app.MapGrpcReflectionService();
             app.MapReportUpload(listeners);
+            app.MapDashboard(listeners);
             if (Observability.ObservabilityRegistration.MetricsEnabled(app.Configuration))
             {
                 // With keys, the metrics (volumes, failure rates) are readers' data like the queries.

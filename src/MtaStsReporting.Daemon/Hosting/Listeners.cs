@@ -30,6 +30,9 @@ public sealed partial class Listeners
     /// <summary>Where the HTTP/JSON API listens, when enabled (real port once started).</summary>
     public string? HttpApiUrl => _http is { } h ? Url(h.Tls ? "https" : "http", h.Options) : null;
 
+    /// <summary>The local port of the HTTP/JSON API listener, which also serves the dashboard.</summary>
+    public int? HttpApiPort => (_http?.Options.EndPoint as IPEndPoint)?.Port;
+
     /// <summary>Where reports may be POSTed, when enabled (real port once started).</summary>
     public string? IngestionUrl { get; private set; }
 

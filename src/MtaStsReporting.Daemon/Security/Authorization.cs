@@ -140,6 +140,9 @@ public sealed class AuthorizationInterceptor(SecurityOptions options, ApiKeyStor
     /// <summary>The roles that may read the metrics: volumes and failure rates are readers' data.</summary>
     public static IReadOnlySet<Role> MetricsReaders => Readers;
 
+    /// <summary>The roles that may read the dashboard's charts: the query API's readers.</summary>
+    public static IReadOnlySet<Role> DashboardReaders => Readers;
+
     private async Task<(string? Id, Role Role, string? Who, string? Error)> IdentifyAsync(string? presented, System.Security.Cryptography.X509Certificates.X509Certificate2? certificate, CancellationToken cancellationToken)
     {
         if (presented is not null)

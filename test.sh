@@ -14,6 +14,7 @@ need=()
 [ -x /usr/sbin/dnsmasq ] || need+=(dnsmasq-base)
 [ -x /usr/bin/openssl ] || need+=(openssl)
 [ -x /usr/bin/chromium ] || need+=(chromium)
+[ -x /usr/bin/systemd-analyze ] || need+=(systemd)
 # The charts' font (Arial's metrics); Chromium only recommends it.
 [ -d /usr/share/fonts/truetype/liberation ] || need+=(fonts-liberation)
 compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || need+=(postgresql)

@@ -66,6 +66,8 @@ public static class ForwardCommand
     private static async Task<int> RunHostAsync(string[] settings, string? key)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = settings, ContentRootPath = AppContext.BaseDirectory });
+        builder.Host.UseSystemd();
+        SettingsFile.Add(builder.Configuration);
         SettingShorthands.Apply(builder.Configuration);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddObservability(builder.Configuration);

@@ -58,7 +58,16 @@ public static class CommandTree
             return UsageError;
         }
 
-        return await parsed.InvokeAsync(invocation);
+        try
+        {
+            return await parsed.InvokeAsync(invocation);
+        }
+        catch (OptionsValidationFailure ex)
+        {
+            // A settings file that cannot be read, found while the host is built.
+            await error.WriteLineAsync($"{Path(parsed)}: configuration error: {ex.Message}");
+            return UsageError;
+        }
     }
 
     // The commands that run a host or open the store read the settings.

@@ -75,6 +75,7 @@ public static partial class DaemonApp
     private static async Task<int> RunOfflineAsync(List<string> settings, List<string> words, Func<IServiceProvider, List<string>, Task<int>> command)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [.. settings], ContentRootPath = AppContext.BaseDirectory });
+        SettingsFile.Add(builder.Configuration);
         SettingShorthands.Apply(builder.Configuration);
         // Standard output carries the command's answer; logs (warnings and worse) go to standard error.
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Logging:LogLevel:Default"] = "Warning" });
@@ -125,7 +126,11 @@ public static partial class DaemonApp
         // Settings files sit next to the executable; relative data paths are taken from the
         // working directory, as a user who types a path expects.
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = others, ContentRootPath = AppContext.BaseDirectory });
+        // Under systemd (Type=notify): "ready" once listening, "stopping" on SIGTERM, and log
+        // lines with their syslog priority for the journal. Nothing changes elsewhere.
+        builder.Host.UseSystemd();
         RefuseKestrelSettings(builder.Configuration);
+        SettingsFile.Add(builder.Configuration);
         SettingShorthands.Apply(builder.Configuration);
         builder.Services.AddDaemonServices(builder.Configuration);
         configureServices?.Invoke(builder.Services);

@@ -20,13 +20,7 @@ public sealed class Browser : IAsyncLifetime
     {
         get
         {
-            var folder = new DirectoryInfo(AppContext.BaseDirectory);
-            while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "MtaStsReporting.sln")))
-            {
-                folder = folder.Parent;
-            }
-
-            var path = Path.Combine(folder?.FullName ?? AppContext.BaseDirectory, "artifacts", "screenshots");
+            var path = Path.Combine(Repository.Root, "artifacts", "screenshots");
             Directory.CreateDirectory(path);
             return path;
         }

@@ -326,7 +326,7 @@ public static class QueryCommands
             foreach (var r in answer.Reports)
             {
                 table.Add(r.Id, r.Start.Length >= 10 ? r.Start[..10] : r.Start, r.Organization, string.Join(" ", r.PolicyDomains), r.SuccessCount + r.FailureCount, r.FailureCount,
-                    r.DkimResult, string.Join(" ", r.Flags));
+                    r.DkimResult, string.Join(" ", FlagCodes(r.Flags)));
             }
 
             table.WriteTo(output);
@@ -339,6 +339,9 @@ public static class QueryCommands
         }));
         return command;
     }
+
+    /// <summary>A list shows each kind of flag once, by its code ("number-as-string"); the report shows where each is.</summary>
+    public static IEnumerable<string> FlagCodes(IEnumerable<string> flags) => flags.Select(f => f.Split(':')[0]).Distinct(StringComparer.Ordinal);
 
     private static Command ReportCommand(TextWriter output, TextWriter error)
     {
@@ -383,8 +386,13 @@ public static class QueryCommands
             header.Add("date-range", $"{h.Start} .. {h.End}");
             header.Add("received", $"{h.ReceivedAt} ({h.SourceKind} {h.SourceName})");
             header.Add("dkim", h.DkimDomain.Length == 0 ? h.DkimResult : $"{h.DkimResult} ({h.DkimDomain})");
-            header.Add("flags", h.Flags.Count == 0 ? "none" : string.Join(" ", h.Flags));
+            header.Add("flags", h.Flags.Count == 0 ? "none" : $"{h.Flags.Count}");
             header.WriteTo(output);
+            foreach (var flag in h.Flags)
+            {
+                await output.WriteLineAsync("  " + flag);
+            }
+
             await output.WriteLineAsync();
             var policies = new TextTable("DOMAIN", "TYPE", "SUCCESSES", "FAILURES", "POLICY").RightAligned(2, 3);
             foreach (var p in report.Policies)

@@ -1,5 +1,8 @@
 using System.Text.Json;
 using Google.Protobuf;
+using Microsoft.Extensions.DependencyInjection;
+using MtaStsReporting.Domain.Access;
+using MtaStsReporting.Persistence.Security;
 using MtaStsReporting.Api.V1;
 using MtaStsReporting.Daemon.Hosting;
 using MtaStsReporting.Daemon.Tests.Support;
@@ -210,6 +213,41 @@ public sealed class QueryCommandsTests(QueryCommandsFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task With_keys_on_a_wrong_or_unreadable_key_is_one_line_and_a_reader_key_gets_the_table()
+    {
+        await using var daemon = await InProcessDaemon.StartAsync("--Security:Authentication=ApiKeys", "--Security:KeyCacheTime=00:00:00");
+        var keys = daemon.Services.GetRequiredService<ApiKeyStore>();
+        var reader = (await keys.CreateAsync("reader", Role.Reader, CancellationToken.None)).Key;
+        var relay = (await keys.CreateAsync("relay", Role.Relay, CancellationToken.None)).Key;
+        using var files = new TempDirectory();
+        async Task<(int, string, string)> WithKeyAsync(string? key)
+        {
+            var file = Path.Combine(files.Path, Guid.NewGuid().ToString("N"));
+            if (key is not null)
+            {
+                await File.WriteAllTextAsync(file, key + "\n");
+            }
+
+            var (output, error) = (new StringWriter(), new StringWriter());
+            var code = await CommandTree.RunAsync(["domains", "--url", daemon.Url, "--key-file", file], output, error);
+            return (code, output.ToString(), error.ToString().TrimEnd());
+        }
+
+        var (missing, _, missingError) = await WithKeyAsync(null);
+        Assert.Equal(2, missing);
+        Assert.StartsWith("mtasts-reporting domains: Could not find file '", missingError, StringComparison.Ordinal);
+
+        Assert.Equal((2, "", "mtasts-reporting domains: Unauthenticated: the API key is unknown or revoked"), await WithKeyAsync("msr_nosuchkey_secret"));
+        var (refused, _, refusedError) = await WithKeyAsync(relay);
+        Assert.Equal(2, refused);
+        Assert.StartsWith("mtasts-reporting domains: PermissionDenied: key ", refusedError, StringComparison.Ordinal);
+        Assert.EndsWith("(relay) may not call /mtasts.reporting.v1.Query/ListDomains", refusedError, StringComparison.Ordinal);
+
+        var (ok, table, none) = await WithKeyAsync(reader);
+        Assert.Equal((0, "", "No domain has data in the last 31 days: the daemon holds no data yet."), (ok, none, table.TrimEnd()));
+    }
+
+    [Fact]
     public async Task A_daemon_that_cannot_be_reached_is_one_line_naming_the_url()
     {
         var url = $"http://127.0.0.1:{Loopback.FreePort()}";
@@ -219,5 +257,24 @@ public sealed class QueryCommandsTests(QueryCommandsFixture fixture) : IClassFix
 
         Assert.Equal(2, code);
         Assert.Equal($"mtasts-reporting domains: cannot reach the daemon at {url}: Connection refused", error.ToString().TrimEnd());
+    }
+}
+
+/// <summary>How lists show a report's flags.</summary>
+public sealed class FlagCodesTests
+{
+    [Fact]
+    public void A_list_shows_each_kind_of_flag_once_by_its_code()
+    {
+        string[] flags =
+        [
+            "number-as-string: policies[0].summary.total-successful-session-count",
+            "no-contact-info: contact-info is missing or null",
+            "number-as-string: policies[0].failure-details[0].failed-session-count",
+            "bare-flag",
+        ];
+
+        Assert.Equal(["number-as-string", "no-contact-info", "bare-flag"], MtaStsReporting.Daemon.Queries.QueryCommands.FlagCodes(flags));
+        Assert.Empty(MtaStsReporting.Daemon.Queries.QueryCommands.FlagCodes([]));
     }
 }

@@ -288,7 +288,8 @@ async function reportsView(params) {
   }
   parts.push(table(["#", "Day", "Reporter", "Domains", "Sessions", "Failures", "DKIM", "Flags"], reports.map((r) => [
     h("a", { href: `#/report/${r.id}` }, String(r.id)), (r.start || "").slice(0, 10), r.organization, (r.policyDomains || []).join(" "),
-    count(Number(r.successCount || 0) + Number(r.failureCount || 0)), count(r.failureCount), r.dkimResult || "", (r.flags || []).join(" "),
+    count(Number(r.successCount || 0) + Number(r.failureCount || 0)), count(r.failureCount), r.dkimResult || "",
+    [...new Set((r.flags || []).map((f) => f.split(":")[0]))].join(" "), // each kind once; the report shows where
   ]), [4, 5]));
   if (answer.nextPageToken) parts.push(h("p", { class: "muted" }, "Only the newest 200 are shown: choose a shorter range."));
   return parts;
@@ -313,7 +314,7 @@ async function reportView(id) {
     table(["Field", "Value"], [
       ["Reporter", header.organization], ["Contact", report.contactInfo || ""], ["Covers", `${header.start} to ${header.end}`],
       ["Received", `${header.receivedAt || ""} (${header.sourceKind || ""} ${header.sourceName || ""})`],
-      ["DKIM", header.dkimDomain ? `${header.dkimResult} (${header.dkimDomain})` : header.dkimResult || ""], ["Flags", (header.flags || []).join(" ") || "none"],
+      ["DKIM", header.dkimDomain ? `${header.dkimResult} (${header.dkimDomain})` : header.dkimResult || ""], ["Flags", (header.flags || []).length === 0 ? "none" : h("ul", {}, header.flags.map((f) => h("li", {}, f)))],
     ]),
     h("p", {}, h("button", { type: "button", id: "original", onclick: download }, "Download the original"), " ",
       h("span", { class: "muted" }, "the mail or file exactly as received")),

@@ -87,42 +87,12 @@ public static class TrendChart
         };
         categories.Labels.AddRange(days.Select(d => d.Day.Length == 10 ? d.Day[5..] : d.Day));
         model.Axes.Add(categories);
-        model.Axes.Add(new LinearAxis
-        {
-            Position = AxisPosition.Left,
-            Key = "sessions",
-            Title = "sessions",
-            Minimum = 0,
-            MinimumPadding = 0,
-            MaximumPadding = 0.15,
-            MajorGridlineStyle = LineStyle.Solid,
-            MajorGridlineColor = theme.Grid,
-            TextColor = theme.Text,
-            TitleColor = theme.Text,
-            TicklineColor = theme.Grid,
-            AxislineColor = theme.Grid,
-            StringFormat = "#,0",
-            IsZoomEnabled = false,
-            IsPanEnabled = false,
-        });
-        model.Axes.Add(new LinearAxis
-        {
-            Position = AxisPosition.Right,
-            Key = "failures",
-            Title = "failures",
-            Minimum = 0,
-            MinimumPadding = 0,
-            MaximumPadding = 0.15,
-            AbsoluteMinimum = 0,
-            TextColor = theme.Text,
-            TitleColor = theme.Text,
-            TicklineColor = theme.Grid,
-            AxislineColor = theme.Grid,
-            StringFormat = "#,0",
-            MinimumRange = 5,
-            IsZoomEnabled = false,
-            IsPanEnabled = false,
-        });
+        // Sessions on the left with the grid; failures on the right, at least 0 to 5 so that a
+        // day with one failure does not look like a wall.
+        model.Axes.Add(CountAxis(AxisPosition.Left, "sessions", theme, grid: true));
+        var failures = CountAxis(AxisPosition.Right, "failures", theme, grid: false);
+        failures.MinimumRange = 5;
+        model.Axes.Add(failures);
 
         var sessions = new BarSeries
         {
@@ -155,6 +125,26 @@ public static class TrendChart
 
         return model;
     }
+
+    /// <summary>A count axis from zero, with headroom above the highest value, in the theme's colours.</summary>
+    private static LinearAxis CountAxis(AxisPosition position, string name, Theme theme, bool grid) => new()
+    {
+        Position = position,
+        Key = name,
+        Title = name,
+        Minimum = 0,
+        MinimumPadding = 0,
+        MaximumPadding = 0.15,
+        MajorGridlineStyle = grid ? LineStyle.Solid : LineStyle.None,
+        MajorGridlineColor = theme.Grid,
+        TextColor = theme.Text,
+        TitleColor = theme.Text,
+        TicklineColor = theme.Grid,
+        AxislineColor = theme.Grid,
+        StringFormat = "#,0",
+        IsZoomEnabled = false,
+        IsPanEnabled = false,
+    };
 
     /// <summary>
     /// The result types drawn as lines, most failures first; past <see cref="MaxFailureLines"/>

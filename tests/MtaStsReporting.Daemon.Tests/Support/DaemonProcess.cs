@@ -25,18 +25,7 @@ public sealed partial class DaemonProcess : IAsyncDisposable
         get
         {
             var configuration = typeof(DaemonProcess).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "MtaStsReporting.sln")))
-            {
-                dir = dir.Parent;
-            }
-
-            if (dir is null)
-            {
-                throw new InvalidOperationException("The repository root (MtaStsReporting.sln) is not above " + AppContext.BaseDirectory);
-            }
-
-            var dll = Path.Combine(dir.FullName, "src", "MtaStsReporting.Daemon", "bin", configuration, "net10.0", "mtasts-reporting.dll");
+            var dll = Path.Combine(Repository.Root, "src", "MtaStsReporting.Daemon", "bin", configuration, "net10.0", "mtasts-reporting.dll");
             return File.Exists(dll) ? dll : throw new FileNotFoundException("Build the daemon first.", dll);
         }
     }

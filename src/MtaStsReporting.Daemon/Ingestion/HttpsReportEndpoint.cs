@@ -24,6 +24,21 @@ public static class HttpsReportEndpoint
             return;
         }
 
+        // The upload listener faces reporters on the internet, who send no credentials (RFC 8460
+        // §5.4): nothing else answers there, not the API (whose routes match on every listener),
+        // the metrics or the dashboard, whatever Security:Authentication says.
+        app.Use(async (context, next) =>
+        {
+            if (context.Connection.LocalPort == listeners.IngestionPort
+                && !(HttpMethods.IsPost(context.Request.Method) && context.Request.Path.Equals(options.Https.Path, StringComparison.Ordinal)))
+            {
+                context.Response.StatusCode = StatusCodes.Status404NotFound;
+                return;
+            }
+
+            await next(context);
+        });
+
         app.MapPost(options.Https.Path, async (HttpContext context, ReportIngestor ingestor) =>
         {
             if (context.Connection.LocalPort != listeners.IngestionPort)

@@ -118,6 +118,28 @@ public sealed class UploadTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
     }
 
+    [Theory]
+    // The upload listener faces reporters on the internet without credentials: nothing of the
+    // API, the metrics or the dashboard may answer there, whatever Security:Authentication says.
+    [InlineData("GET", "/v1/domains")]
+    [InlineData("GET", "/v1/outbound/settings")]
+    [InlineData("PATCH", "/v1/outbound/settings")]
+    [InlineData("GET", "/metrics")]
+    [InlineData("GET", "/dashboard/")]
+    [InlineData("GET", "/")]
+    [InlineData("GET", "/tlsrpt")]
+    [InlineData("POST", "/mtasts.reporting.v1.ReportImport/ImportReport")]
+    public async Task Only_the_upload_route_answers_on_the_upload_listener(string method, string path)
+    {
+        using var request = new HttpRequestMessage(new HttpMethod(method), path) { Content = method == "GET" ? null : new StringContent("{}", System.Text.Encoding.UTF8, "application/json") };
+        request.Headers.ExpectContinue = false;
+
+        using var response = await _http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("", await response.Content.ReadAsStringAsync());
+    }
+
     [Fact]
     public async Task A_second_version_under_the_same_id_is_a_conflict_and_the_first_is_kept()
     {

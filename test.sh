@@ -13,6 +13,7 @@ need=()
 [ -x /usr/sbin/postfix ] || need+=(postfix)
 [ -x /usr/sbin/dnsmasq ] || need+=(dnsmasq-base)
 [ -x /usr/bin/openssl ] || need+=(openssl)
+[ -x /usr/bin/curl ] || need+=(curl)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 [ -x /usr/bin/systemd-analyze ] || need+=(systemd)
 # The charts' font (Arial's metrics); Chromium only recommends it.

@@ -30,6 +30,20 @@ public class StsPolicyTests
     }
 
     [Theory]
+    [InlineData("max_age: 600\nmx: b.example.com\nmode: enforce\nversion: STSv1\nmx: a.example.com", "version: STSv1\r\nmode: enforce\r\nmx: b.example.com\r\nmx: a.example.com\r\nmax_age: 600\r\n")]
+    [InlineData("version: STSv1\nmode: none\nmax_age: 0\n", "version: STSv1\r\nmode: none\r\nmax_age: 0\r\n")]
+    [InlineData("version: STSv1\r\nmode: testing\r\nmx: *.mail.example.com\r\nmax_age: 31557600\r\nextension: x\r\n", "version: STSv1\r\nmode: testing\r\nmx: *.mail.example.com\r\nmax_age: 31557600\r\n")]
+    public void Renders_the_policy_file_with_crlf_lines_that_parse_back_to_the_same_policy(string text, string file)
+    {
+        var policy = StsPolicy.Parse(text).Policy!;
+
+        Assert.Equal(file, policy.ToText());
+        var again = StsPolicy.Parse(policy.ToText());
+        Assert.True(again.IsValid, again.Error);
+        Assert.Equal(policy.ToPolicyStrings(), again.Policy!.ToPolicyStrings());
+    }
+
+    [Theory]
     [InlineData("mode: enforce\nmx: a.example.com\nmax_age: 1", "'version' is missing")]
     [InlineData("version: STSv2\nmode: enforce\nmx: a.example.com\nmax_age: 1", "not STSv1")]
     [InlineData("version: STSv1\nmx: a.example.com\nmax_age: 1", "'mode' is missing")]

@@ -1,4 +1,5 @@
 using MtaStsReporting.Daemon.Dashboard;
+using MtaStsReporting.Daemon.PolicyHosting;
 using MtaStsReporting.Daemon.Observability;
 using MtaStsReporting.Daemon.Queries;
 using MtaStsReporting.Daemon.Readiness;
@@ -153,6 +154,7 @@ public static partial class DaemonApp
             app.MapGrpcReflectionService();
             app.MapReportUpload(listeners);
             app.MapDashboard(listeners);
+            app.MapPolicyHosting(listeners);
             if (Observability.ObservabilityRegistration.MetricsEnabled(app.Configuration))
             {
                 // With keys, the metrics (volumes, failure rates) are readers' data like the queries.
@@ -274,6 +276,7 @@ public static partial class DaemonApp
             .AddQueries()
             .AddReadiness(configuration)
             .AddOutbound(configuration)
+            .AddPolicyHosting(configuration)
             .AddSecurity(configuration);
     }
 
@@ -302,6 +305,9 @@ public sealed class RunningDaemon(WebApplication app, Listeners listeners) : IAs
 
     /// <summary>The HTTP/JSON API's address, when enabled.</summary>
     public string? HttpApiUrl => listeners.HttpApiUrl;
+
+    /// <summary>Where the hosted MTA-STS policies are served, when enabled.</summary>
+    public string? PolicyHostingUrl => listeners.PolicyHostingUrl;
 
     /// <summary>The daemon's services.</summary>
     public IServiceProvider Services => app.Services;

@@ -22,6 +22,7 @@ public sealed partial class Listeners
 {
     private readonly List<(ListenOptions Options, bool Tls)> _grpc = [];
     private ListenOptions? _ingestion;
+    private ListenOptions? _policies;
     private (ListenOptions Options, bool Tls)? _http;
 
     /// <summary>Where the gRPC API listens (real ports once started).</summary>
@@ -32,6 +33,12 @@ public sealed partial class Listeners
 
     /// <summary>The local port of the HTTP/JSON API listener, which also serves the dashboard.</summary>
     public int? HttpApiPort => (_http?.Options.EndPoint as IPEndPoint)?.Port;
+
+    /// <summary>The local port of the MTA-STS policy listener, when enabled.</summary>
+    public int? PolicyHostingPort => (_policies?.EndPoint as IPEndPoint)?.Port;
+
+    /// <summary>Where the hosted policies are served, when enabled (real port once started).</summary>
+    public string? PolicyHostingUrl { get; private set; }
 
     /// <summary>Where reports may be POSTed, when enabled (real port once started).</summary>
     public string? IngestionUrl { get; private set; }
@@ -117,6 +124,8 @@ public sealed partial class Listeners
             _http = ApiListener(httpApi, "HttpApi:Url", HttpProtocols.Http1, SslApplicationProtocol.Http11);
         }
 
+        ConfigurePolicyHosting(kestrel, configuration, logger);
+
         var https = configuration.GetSection(IngestionOptions.Section + ":Https").Get<HttpsIngestionOptions>() ?? new HttpsIngestionOptions();
         if (!https.Enabled)
         {
@@ -143,6 +152,44 @@ public sealed partial class Listeners
             {
                 UseTls(l, IngestionCertificate, [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11], clients: null);
             }
+        });
+    }
+
+    /// <summary>
+    /// The MTA-STS policy listener (PolicyHosting:Url): TLS only, the certificate chosen by the
+    /// name the client asked for, HTTP/1.1 and HTTP/2. It serves public files to anyone, so it
+    /// is not held to the API's exposure rules. Every hosted host name must be covered by a
+    /// certificate: a sender would refuse the policy otherwise (RFC 8461 §3.3).
+    /// </summary>
+    private void ConfigurePolicyHosting(KestrelServerOptions kestrel, IConfiguration configuration, ILogger logger)
+    {
+        var options = configuration.GetSection(PolicyHosting.PolicyHostingOptions.Section).Get<PolicyHosting.PolicyHostingOptions>() ?? new PolicyHosting.PolicyHostingOptions();
+        if (!options.Enabled)
+        {
+            return;
+        }
+
+        var (_, address, port) = Parse(options.Url!, "PolicyHosting:Url");
+        var certificates = new PolicyHosting.PolicyCertificates([.. options.Certificates.Select((c, i) =>
+            Security.ReloadingCertificate.Load(c.CertificateFile, c.KeyFile, $"PolicyHosting:Certificates:{i}:CertificateFile", logger))]);
+        var hosts = PolicyHosting.HostedPolicies.Read(options.Domains, out _).Hosts;
+        if (certificates.Uncovered(hosts) is { } uncovered)
+        {
+            throw new OptionsValidationFailure($"PolicyHosting:Certificates: no certificate names {uncovered}; senders would refuse its policy (RFC 8461 §3.3).");
+        }
+
+        _policies = Listen(kestrel, address, port, l =>
+        {
+            l.Protocols = HttpProtocols.Http1AndHttp2;
+            l.UseHttps(new TlsHandshakeCallbackOptions
+            {
+                OnConnection = context => ValueTask.FromResult(new SslServerAuthenticationOptions
+                {
+                    ServerCertificateContext = certificates.Select(context.ClientHelloInfo.ServerName),
+                    ApplicationProtocols = [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11],
+                    EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                }),
+            });
         });
     }
 
@@ -200,6 +247,7 @@ public sealed partial class Listeners
         return _grpc.Any(g => Has(g.Options, port)) ? "--urls"
             : Has(_http?.Options, port) ? "--HttpApi:Url"
             : Has(_ingestion, port) ? "--Ingestion:Https:Url"
+            : Has(_policies, port) ? "--PolicyHosting:Url"
             : null;
     }
 
@@ -213,7 +261,8 @@ public sealed partial class Listeners
     {
         var all = _grpc.Select(g => (g.Options, g.Tls ? "https" : "http"))
             .Concat(_http is { } h ? [(h.Options, h.Tls ? "https" : "http")] : [])
-            .Concat(_ingestion is { } i ? [(i, IngestionCertificate is null ? "http" : "https")] : []);
+            .Concat(_ingestion is { } i ? [(i, IngestionCertificate is null ? "http" : "https")] : [])
+            .Concat(_policies is { } p ? [(p, "https")] : []);
         foreach (var (options, scheme) in all)
         {
             if (options.EndPoint is not IPEndPoint { Port: > 0 } endpoint)
@@ -238,7 +287,11 @@ public sealed partial class Listeners
     }
 
     /// <summary>Reads the bound ports once the server has started.</summary>
-    public void OnStarted() => IngestionUrl = _ingestion is null ? null : Url(IngestionCertificate is null ? "http" : "https", _ingestion);
+    public void OnStarted()
+    {
+        IngestionUrl = _ingestion is null ? null : Url(IngestionCertificate is null ? "http" : "https", _ingestion);
+        PolicyHostingUrl = _policies is null ? null : Url("https", _policies);
+    }
 
     private static ListenOptions Listen(KestrelServerOptions kestrel, IPAddress? address, int port, Action<ListenOptions> configure)
     {

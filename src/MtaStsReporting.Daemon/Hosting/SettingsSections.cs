@@ -25,6 +25,7 @@ public static class SettingsSections
         (Security.SecurityOptions.Section, typeof(Security.SecurityOptions)),
         (Security.LimitsOptions.Section, typeof(Security.LimitsOptions)),
         (GrpcListenerOptions.Section, typeof(GrpcListenerOptions)),
+        (PolicyHosting.PolicyHostingOptions.Section, typeof(PolicyHosting.PolicyHostingOptions)),
     ];
 
     /// <summary>Binds a section to its options class; an unknown key in it is an error at start.</summary>

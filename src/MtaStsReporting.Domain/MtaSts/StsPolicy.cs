@@ -26,6 +26,13 @@ public sealed record StsPolicy(StsPolicyMode Mode, long MaxAge, IReadOnlyList<Mx
     }
 
     /// <summary>
+    /// The policy file's body as served at <c>/.well-known/mta-sts.txt</c>: the lines of
+    /// <see cref="ToPolicyStrings"/>, each ended by CRLF (RFC 8461 §3.2 allows LF or CRLF; its
+    /// example uses CRLF). Parsing it gives this policy back.
+    /// </summary>
+    public string ToText() => string.Concat(ToPolicyStrings().Select(line => line + "\r\n"));
+
+    /// <summary>
     /// Parses a policy body. A policy that breaks RFC 8461 §3.2 yields an error, never an
     /// exception: an invalid policy is an ordinary outcome (<c>sts-policy-invalid</c>).
     /// </summary>

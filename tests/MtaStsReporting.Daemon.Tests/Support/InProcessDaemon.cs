@@ -56,6 +56,8 @@ public sealed class InProcessDaemon : IAsyncDisposable
 
     public string? HttpApiUrl => _daemon!.HttpApiUrl;
 
+    public string? PolicyHostingUrl => _daemon!.PolicyHostingUrl;
+
     public static async Task<InProcessDaemon> StartAsync(params string[] extraArgs)
     {
         var daemon = new InProcessDaemon(new TempDirectory(), new FixedTimeProvider(DefaultNow));

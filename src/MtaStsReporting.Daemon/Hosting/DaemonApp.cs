@@ -130,8 +130,9 @@ public static partial class DaemonApp
         // Under systemd (Type=notify): "ready" once listening, "stopping" on SIGTERM, and log
         // lines with their syslog priority for the journal. Nothing changes elsewhere.
         builder.Host.UseSystemd();
-        RefuseKestrelSettings(builder.Configuration);
+        // Every source is in place before Kestrel settings are looked for: the settings file too.
         SettingsFile.Add(builder.Configuration);
+        RefuseKestrelSettings(builder.Configuration);
         SettingShorthands.Apply(builder.Configuration);
         builder.Services.AddDaemonServices(builder.Configuration);
         configureServices?.Invoke(builder.Services);

@@ -109,6 +109,8 @@ public sealed partial class SystemdUnitTests : IDisposable
     [InlineData("missing.json", null, "the settings file does not exist")]
     [InlineData("broken.json", "{ \"Storage\": ", "the file is not valid JSON: Expected depth to be zero at the end of the JSON payload.")]
     [InlineData("unknown.json", "{ \"Storage\": { \"DataDirectry\": \"/x\" } }", "DataDirectry")]
+    // Kestrel's own listeners would walk around the exposure rules, from this file as from anywhere.
+    [InlineData("kestrel.json", "{ \"Kestrel\": { \"Endpoints\": { \"open\": { \"Url\": \"http://0.0.0.0:0\" } } } }", "Kestrel:Endpoints:open:Url: Kestrel settings are not accepted")]
     public async Task A_settings_file_that_is_missing_or_wrong_is_one_line_and_exit_2(string name, string? content, string named)
     {
         var path = Path.Combine(_dir.Path, name);

@@ -3,6 +3,8 @@ using System.CommandLine.Help;
 using MtaStsReporting.Daemon.Forward;
 using MtaStsReporting.Daemon.Queries;
 using MtaStsReporting.Daemon.Readiness;
+using MtaStsReporting.Daemon.Security;
+using MtaStsReporting.Domain.Access;
 
 namespace MtaStsReporting.Daemon.Hosting;
 
@@ -157,15 +159,10 @@ public static class CommandTree
         var list = new Command("list", "List the keys (never the keys themselves), one JSON line each.");
         var id = new Argument<string>("ID") { Description = "the key's id, from keys list" };
         var revoke = new Command("revoke", "Revoke a key: refused from the next call on. Exit 1 when there is no such key.") { id };
-        foreach (var (command, words) in new (Command, Func<ParseResult, string[]>)[]
-        {
-            (create, p => ["create", "--role", p.GetValue(role)!, "--name", p.GetValue(name)!]),
-            (list, _ => ["list"]),
-            (revoke, p => ["revoke", p.GetValue(id)!]),
-        })
-        {
-            command.SetAction((parsed, _) => DaemonApp.KeysAsync([.. settings], words(parsed), output, error));
-        }
+        create.SetAction((parsed, _) => DaemonApp.KeysAsync([.. settings],
+            store => KeyCommands.CreateAsync(store, Enum.Parse<Role>(parsed.GetValue(role)!, ignoreCase: true), parsed.GetValue(name)!, output, error)));
+        list.SetAction((_, _) => DaemonApp.KeysAsync([.. settings], store => KeyCommands.ListAsync(store, output)));
+        revoke.SetAction((parsed, _) => DaemonApp.KeysAsync([.. settings], store => KeyCommands.RevokeAsync(store, parsed.GetValue(id)!, output, error)));
 
         return new Command("keys", "Manage the API keys in the configured store (Security:Authentication=ApiKeys).") { create, list, revoke };
     }

@@ -62,18 +62,18 @@ public static partial class DaemonApp
     }
 
     /// <summary><c>import PATH...</c>: imports files into the configured store without starting the listener.</summary>
-    internal static Task<int> ImportAsync(List<string> settings, List<string> paths) => RunOfflineAsync(settings, paths,
-        (services, words) => new ImportCommand(services.GetRequiredService<ReportIngestor>(), Console.Out).RunAsync(words, CancellationToken.None));
+    internal static Task<int> ImportAsync(List<string> settings, List<string> paths) => RunOfflineAsync(settings,
+        services => new ImportCommand(services.GetRequiredService<ReportIngestor>(), Console.Out).RunAsync(paths, CancellationToken.None));
 
     /// <summary><c>keys create|list|revoke …</c> on the configured store.</summary>
-    internal static Task<int> KeysAsync(List<string> settings, string[] words, TextWriter output, TextWriter error) => RunOfflineAsync(settings, [.. words],
-        (services, rest) => KeyCommands.RunAsync(services.GetRequiredService<ApiKeyStore>(), [.. rest], output, error));
+    internal static Task<int> KeysAsync(List<string> settings, Func<ApiKeyStore, Task<int>> command) => RunOfflineAsync(settings,
+        services => command(services.GetRequiredService<ApiKeyStore>()));
 
     /// <summary>
     /// Runs a command against the configured store without starting listeners or workers:
     /// settings are checked and migrations applied first, as at start.
     /// </summary>
-    private static async Task<int> RunOfflineAsync(List<string> settings, List<string> words, Func<IServiceProvider, List<string>, Task<int>> command)
+    private static async Task<int> RunOfflineAsync(List<string> settings, Func<IServiceProvider, Task<int>> command)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [.. settings], ContentRootPath = AppContext.BaseDirectory });
         SettingsFile.Add(builder.Configuration);
@@ -102,7 +102,7 @@ public static partial class DaemonApp
 
         try
         {
-            return await command(app.Services, words);
+            return await command(app.Services);
         }
         finally
         {

@@ -192,47 +192,42 @@ public sealed class AuthorizationInterceptor(SecurityOptions options, ApiKeyStor
     }
 }
 
-/// <summary><c>mtasts-reporting keys create|list|revoke</c>: key management on the configured store.</summary>
+/// <summary><c>mtasts-reporting keys create|list|revoke</c>: key management on the configured store (parsed by <see cref="Hosting.CommandTree"/>).</summary>
 public static class KeyCommands
 {
-    /// <summary>Runs a keys command; returns the exit code.</summary>
-    public static async Task<int> RunAsync(ApiKeyStore store, string[] args, TextWriter output, TextWriter error)
+    /// <summary>Creates a key and prints it once, as a JSON line; exit 0.</summary>
+    public static async Task<int> CreateAsync(ApiKeyStore store, Role role, string name, TextWriter output, TextWriter error)
     {
-        string? Option(string name)
+        var (info, key) = await store.CreateAsync(name, role, CancellationToken.None);
+        await output.WriteLineAsync(System.Text.Json.JsonSerializer.Serialize(new { id = info.Id, name = info.Name, role = info.Role.ToString().ToLowerInvariant(), key }));
+        await error.WriteLineAsync("The key is shown once; only its hash is stored.");
+        return 0;
+    }
+
+    /// <summary>Prints every key (never the key itself), a JSON line each; exit 0.</summary>
+    public static async Task<int> ListAsync(ApiKeyStore store, TextWriter output)
+    {
+        foreach (var k in await store.ListAsync(CancellationToken.None))
         {
-            var i = Array.IndexOf(args, name);
-            return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+            await output.WriteLineAsync(System.Text.Json.JsonSerializer.Serialize(new
+            {
+                id = k.Id, name = k.Name, role = k.Role.ToString().ToLowerInvariant(), createdAt = k.CreatedAt, revokedAt = k.RevokedAt,
+            }));
         }
 
-        switch (args.FirstOrDefault())
+        return 0;
+    }
+
+    /// <summary>Revokes a key; exit 1 when there is no such key.</summary>
+    public static async Task<int> RevokeAsync(ApiKeyStore store, string id, TextWriter output, TextWriter error)
+    {
+        if (await store.RevokeAsync(id, CancellationToken.None))
         {
-            case "create" when Enum.TryParse<Role>(Option("--role"), ignoreCase: true, out var role) && Enum.IsDefined(role) && Option("--name") is { Length: > 0 } name:
-                var (info, key) = await store.CreateAsync(name, role, CancellationToken.None);
-                await output.WriteLineAsync(System.Text.Json.JsonSerializer.Serialize(new { id = info.Id, name = info.Name, role = info.Role.ToString().ToLowerInvariant(), key }));
-                await error.WriteLineAsync("The key is shown once; only its hash is stored.");
-                return 0;
-            case "list":
-                foreach (var k in await store.ListAsync(CancellationToken.None))
-                {
-                    await output.WriteLineAsync(System.Text.Json.JsonSerializer.Serialize(new
-                    {
-                        id = k.Id, name = k.Name, role = k.Role.ToString().ToLowerInvariant(), createdAt = k.CreatedAt, revokedAt = k.RevokedAt,
-                    }));
-                }
-
-                return 0;
-            case "revoke" when args.Length == 2:
-                if (await store.RevokeAsync(args[1], CancellationToken.None))
-                {
-                    await output.WriteLineAsync($"revoked {args[1]}");
-                    return 0;
-                }
-
-                await error.WriteLineAsync($"no key {args[1]}");
-                return 1;
-            default:
-                await error.WriteLineAsync("usage: mtasts-reporting keys create --role relay|reader|admin --name NAME | keys list | keys revoke ID");
-                return 2;
+            await output.WriteLineAsync($"revoked {id}");
+            return 0;
         }
+
+        await error.WriteLineAsync($"no key {id}");
+        return 1;
     }
 }

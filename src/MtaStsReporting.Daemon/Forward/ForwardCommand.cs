@@ -15,14 +15,12 @@ namespace MtaStsReporting.Daemon.Forward;
 /// </summary>
 public static class ForwardCommand
 {
-    private const string KeyVariable = "MTASTS_REPORTING_API_KEY";
-
     /// <summary>The <c>forward</c> command; it runs the forwarder until SIGTERM: exit 0, 1 (cannot start) or 2 (usage).</summary>
     public static Command Build(IReadOnlyList<string> daemonSettings, TextWriter error)
     {
         var socket = new Option<string>("--socket") { Description = "the libtlsrpt socket to bind (Postfix's smtp_tlsrpt_socket_name, as an absolute path)", Required = true };
         var to = new Option<string>("--to") { Description = "the central daemon's gRPC address, e.g. https://reports.example.net:50051", Required = true };
-        var keyFile = new Option<string?>("--key-file") { Description = $"a file holding a relay key of the central daemon (else ${KeyVariable})" };
+        var keyFile = new Option<string?>("--key-file") { Description = $"a file holding a relay key of the central daemon (else ${DaemonConnection.KeyVariable})" };
         var caFile = new Option<string?>("--ca-file") { Description = "a PEM file of the CAs to trust for the central daemon's certificate" };
         var spool = new Option<string?>("--spool") { Description = "the spool folder (default data/forward-spool)" };
         var listen = new Option<string?>("--listen") { Description = "where /metrics and /healthz are served (default http://127.0.0.1:50053)" };
@@ -42,7 +40,7 @@ public static class ForwardCommand
             string? key;
             try
             {
-                key = parsed.GetValue(keyFile) is { } file ? (await File.ReadAllTextAsync(file)).Trim() : Environment.GetEnvironmentVariable(KeyVariable);
+                key = await DaemonConnection.ReadKeyAsync(parsed.GetValue(keyFile));
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {

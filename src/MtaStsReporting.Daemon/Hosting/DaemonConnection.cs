@@ -48,6 +48,10 @@ public sealed class DaemonConnection
         return command;
     }
 
+    /// <summary>An API key from a file (its content, trimmed), else from MTASTS_REPORTING_API_KEY; null when neither is given.</summary>
+    public static async Task<string?> ReadKeyAsync(string? file) =>
+        file is null ? Environment.GetEnvironmentVariable(KeyVariable) : (await File.ReadAllTextAsync(file)).Trim();
+
     /// <summary>The API's answer as indented JSON, every field shown.</summary>
     public static string Format(IMessage message) => Formatter.Format(message);
 
@@ -63,7 +67,7 @@ public sealed class DaemonConnection
         var url = parsed.GetValue(Url)!;
         try
         {
-            var key = parsed.GetValue(KeyFile) is { } file ? (await File.ReadAllTextAsync(file)).Trim() : Environment.GetEnvironmentVariable(KeyVariable);
+            var key = await ReadKeyAsync(parsed.GetValue(KeyFile));
             using var channel = GrpcChannel.ForAddress(url, new GrpcChannelOptions { HttpHandler = ClientChannels.Handler(parsed.GetValue(CaFile)) });
             var headers = string.IsNullOrEmpty(key) ? null : new Metadata { { "authorization", "Bearer " + key } };
             return await call(channel.CreateCallInvoker(), headers);

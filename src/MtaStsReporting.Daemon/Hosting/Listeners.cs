@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using MtaStsReporting.Daemon.Ingestion;
 using System.Net;
 using System.Net.Security;
@@ -124,7 +125,7 @@ public sealed partial class Listeners
             _http = ApiListener(httpApi, "HttpApi:Url", HttpProtocols.Http1, SslApplicationProtocol.Http11);
         }
 
-        ConfigurePolicyHosting(kestrel, configuration, logger);
+        ConfigurePolicyHosting(kestrel, logger);
 
         var https = configuration.GetSection(IngestionOptions.Section + ":Https").Get<HttpsIngestionOptions>() ?? new HttpsIngestionOptions();
         if (!https.Enabled)
@@ -161,9 +162,10 @@ public sealed partial class Listeners
     /// is not held to the API's exposure rules. Every hosted host name must be covered by a
     /// certificate: a sender would refuse the policy otherwise (RFC 8461 §3.3).
     /// </summary>
-    private void ConfigurePolicyHosting(KestrelServerOptions kestrel, IConfiguration configuration, ILogger logger)
+    private void ConfigurePolicyHosting(KestrelServerOptions kestrel, ILogger logger)
     {
-        var options = configuration.GetSection(PolicyHosting.PolicyHostingOptions.Section).Get<PolicyHosting.PolicyHostingOptions>() ?? new PolicyHosting.PolicyHostingOptions();
+        // The options as bound and validated at start, and the policies read from them once.
+        var options = kestrel.ApplicationServices.GetRequiredService<IOptions<PolicyHosting.PolicyHostingOptions>>().Value;
         if (!options.Enabled)
         {
             return;
@@ -172,8 +174,7 @@ public sealed partial class Listeners
         var (_, address, port) = Parse(options.Url!, "PolicyHosting:Url");
         var certificates = new PolicyHosting.PolicyCertificates([.. options.Certificates.Select((c, i) =>
             Security.ReloadingCertificate.Load(c.CertificateFile, c.KeyFile, $"PolicyHosting:Certificates:{i}:CertificateFile", logger))]);
-        var hosts = PolicyHosting.HostedPolicies.Read(options.Domains, out _).Hosts;
-        if (certificates.Uncovered(hosts) is { } uncovered)
+        if (certificates.Uncovered(kestrel.ApplicationServices.GetRequiredService<PolicyHosting.HostedPolicies>().Hosts) is { } uncovered)
         {
             throw new OptionsValidationFailure($"PolicyHosting:Certificates: no certificate names {uncovered}; senders would refuse its policy (RFC 8461 §3.3).");
         }

@@ -91,7 +91,7 @@ public static class DashboardEndpoints
 
             if (!await queries.KnowsDomainAsync(domain, direction, context.RequestAborted))
             {
-                return Results.Text($"domain: no data for {domain} in direction {direction}\n", statusCode: StatusCodes.Status404NotFound);
+                return Results.Text(QueryArguments.NoData(domain, direction) + "\n", statusCode: StatusCodes.Status404NotFound);
             }
 
             var trend = await queries.TrendAsync(domain, days, direction, context.RequestAborted);

@@ -36,6 +36,10 @@ public static class QueryArguments
     /// </summary>
     public const int DefaultDaysBack = 30;
 
+    /// <summary>What a query about a domain without data answers (NotFound, or 404 over HTTP).</summary>
+    public static string NoData(string domain, Direction direction) =>
+        $"domain: no data for {domain}{(direction == Direction.Unspecified ? string.Empty : " in direction " + direction)}";
+
     /// <summary>The range asked for; defaults to end_day (today, UTC) and the 30 days before it.</summary>
     public static FieldError? ReadRange(DayRange? range, TimeProvider time, out Days days)
     {

@@ -117,7 +117,7 @@ public sealed class QueryService(ReportingQueries queries, TimeProvider time) : 
         Check(CheckDirection(direction, "direction", allowBoth: true));
         if (!await queries.KnowsDomainAsync(domain, direction, cancellationToken))
         {
-            throw new RpcException(new Status(StatusCode.NotFound, $"domain: no data for {domain}{(direction == Direction.Unspecified ? string.Empty : " in direction " + direction)}"));
+            throw new RpcException(new Status(StatusCode.NotFound, QueryArguments.NoData(domain, direction)));
         }
 
         return (domain, days);

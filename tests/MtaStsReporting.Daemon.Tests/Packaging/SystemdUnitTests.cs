@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Grpc.Core;
@@ -31,41 +30,25 @@ public sealed partial class SystemdUnitTests : IDisposable
         return path;
     }
 
-    private static async Task<(int Code, string Output)> RunAsync(string program, params string[] args)
-    {
-        if (!File.Exists("/usr/bin/" + program))
-        {
-            throw new InvalidOperationException($"{program} is not installed: test.sh installs Debian's systemd package");
-        }
-
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, (await output) + (await error));
-    }
+    private static (int Code, string Output) SystemdAnalyze(params string[] args) =>
+        File.Exists("/usr/bin/systemd-analyze") ? Command.Run("systemd-analyze", args)
+            : throw new InvalidOperationException("systemd-analyze is not installed: test.sh installs Debian's systemd package");
 
     [Fact]
-    public async Task The_unit_passes_systemd_analyze_verify_without_a_warning()
+    public void The_unit_passes_systemd_analyze_verify_without_a_warning()
     {
-        var (code, output) = await RunAsync("systemd-analyze", "verify", UnitHere());
+        var (code, output) = SystemdAnalyze("verify", UnitHere());
 
         Assert.Equal((0, ""), (code, output.Trim()));
     }
 
     [Fact]
-    public async Task A_unit_with_a_mistake_is_caught_by_the_same_check()
+    public void A_unit_with_a_mistake_is_caught_by_the_same_check()
     {
         var path = UnitHere();
         File.WriteAllText(path, File.ReadAllText(path).Replace("ExecStart=/", "ExecStart=/nonexistent/", StringComparison.Ordinal).Replace("RestartSec=", "RestartSecs=", StringComparison.Ordinal));
 
-        var (code, output) = await RunAsync("systemd-analyze", "verify", path);
+        var (code, output) = SystemdAnalyze("verify", path);
 
         Assert.NotEqual(0, code);
         Assert.Contains("Unknown key 'RestartSecs'", output, StringComparison.Ordinal);
@@ -73,9 +56,9 @@ public sealed partial class SystemdUnitTests : IDisposable
     }
 
     [Fact]
-    public async Task The_unit_is_rated_ok_by_systemd_analyze_security_and_runs_as_a_dynamic_user_in_a_read_only_system()
+    public void The_unit_is_rated_ok_by_systemd_analyze_security_and_runs_as_a_dynamic_user_in_a_read_only_system()
     {
-        var (code, output) = await RunAsync("systemd-analyze", "security", "--offline=true", "--threshold=20", UnitHere());
+        var (code, output) = SystemdAnalyze("security", "--offline=true", "--threshold=20", UnitHere());
 
         Assert.True(code == 0, output);
         var overall = Overall().Match(output);

@@ -21,7 +21,7 @@ public sealed class PolicyHostingTests : IAsyncLifetime
     private readonly TempDirectory _files = new();
     // Issued from the daemon's fixed clock (the live check judges certificates at it), and valid for curl's real one.
     private readonly TestPki _pki = new(InProcessDaemon.DefaultNow);
-    private readonly int _port = Loopback.FreePort();
+    private int _port;
     private DnsServer _dns = null!;
     private InProcessDaemon _daemon = null!;
     private string _caFile = null!;
@@ -37,13 +37,27 @@ public sealed class PolicyHostingTests : IAsyncLifetime
         _dns = await DnsServer.StartAsync(
             new Dictionary<string, string> { ["_mta-sts.a.example"] = "v=STSv1; id=20261130;" },
             ["local=/example/", "host-record=mta-sts.a.example,127.0.0.1", "mx-host=a.example,mx1.a.example,10", "host-record=mx1.a.example,127.0.0.1"]);
-        _daemon = await InProcessDaemon.StartAsync(
-            $"--PolicyHosting:Url=https://127.0.0.1:{_port}",
-            $"--PolicyHosting:Certificates:0:CertificateFile={_a.Certificate}", $"--PolicyHosting:Certificates:0:KeyFile={_a.Key}",
-            $"--PolicyHosting:Certificates:1:CertificateFile={wildcard.Certificate}", $"--PolicyHosting:Certificates:1:KeyFile={wildcard.Key}",
-            "--PolicyHosting:Domains:0:Name=a.example", "--PolicyHosting:Domains:0:Mode=enforce", "--PolicyHosting:Domains:0:Mx=mx1.a.example,*.backup.a.example", "--PolicyHosting:Domains:0:MaxAge=86400",
-            "--PolicyHosting:Domains:1:Name=b.example", "--PolicyHosting:Domains:1:Mx=mx.b.example",
-            _dns.ServerArg, $"--Check:PolicyPort={_port}", $"--Check:TrustedCaFiles={_caFile}", $"--Check:SmtpPort={Loopback.FreePort()}", "--Check:SmtpTimeout=2s");
+        // The live check must be told the policy port before the daemon starts, so the port is
+        // picked here. The daemon's other listeners take ephemeral ports as it starts, and one of
+        // them can be handed the very port just picked and released: then pick another.
+        for (var attempt = 1; ; attempt++)
+        {
+            _port = Loopback.FreePort();
+            try
+            {
+                _daemon = await InProcessDaemon.StartAsync(
+                    $"--PolicyHosting:Url=https://127.0.0.1:{_port}",
+                    $"--PolicyHosting:Certificates:0:CertificateFile={_a.Certificate}", $"--PolicyHosting:Certificates:0:KeyFile={_a.Key}",
+                    $"--PolicyHosting:Certificates:1:CertificateFile={wildcard.Certificate}", $"--PolicyHosting:Certificates:1:KeyFile={wildcard.Key}",
+                    "--PolicyHosting:Domains:0:Name=a.example", "--PolicyHosting:Domains:0:Mode=enforce", "--PolicyHosting:Domains:0:Mx=mx1.a.example,*.backup.a.example", "--PolicyHosting:Domains:0:MaxAge=86400",
+                    "--PolicyHosting:Domains:1:Name=b.example", "--PolicyHosting:Domains:1:Mx=mx.b.example",
+                    _dns.ServerArg, $"--Check:PolicyPort={_port}", $"--Check:TrustedCaFiles={_caFile}", $"--Check:SmtpPort={Loopback.FreePort()}", "--Check:SmtpTimeout=2s");
+                return;
+            }
+            catch (MtaStsReporting.Daemon.Hosting.ListenerInUseException) when (attempt < 5)
+            {
+            }
+        }
     }
 
     public async Task DisposeAsync()

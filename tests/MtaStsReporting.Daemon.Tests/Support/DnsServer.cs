@@ -35,35 +35,63 @@ public sealed class DnsServer : IAsyncDisposable
             throw new InvalidOperationException($"{Binary} is missing: run the tests through ./test.sh, which installs dnsmasq-base.");
         }
 
-        var port = Loopback.FreePort();
-        var dir = new TempDirectory();
-        var lines = new List<string>
+        // The port is picked free and then bound by dnsmasq; a test running beside this one can
+        // take it in between, and dnsmasq then exits at once ("Address already in use"): pick another.
+        var said = new List<string>();
+        for (var attempt = 1; ; attempt++)
         {
-            "no-resolv", "no-hosts", "bind-interfaces", "listen-address=127.0.0.1", $"port={port}", "user=root", "log-facility=-",
-        };
-        foreach (var (name, value) in txtRecords)
-        {
-            var chunks = Enumerable.Range(0, (value.Length + 254) / 255).Select(i => "\"" + value.Substring(i * 255, Math.Min(255, value.Length - (i * 255))) + "\"");
-            lines.Add($"txt-record={name},{string.Join(',', chunks)}");
-        }
+            var port = Loopback.FreePort();
+            var dir = new TempDirectory();
+            var lines = new List<string>
+            {
+                "no-resolv", "no-hosts", "bind-interfaces", "listen-address=127.0.0.1", $"port={port}", "user=root", "log-facility=-",
+            };
+            foreach (var (name, value) in txtRecords)
+            {
+                var chunks = Enumerable.Range(0, (value.Length + 254) / 255).Select(i => "\"" + value.Substring(i * 255, Math.Min(255, value.Length - (i * 255))) + "\"");
+                lines.Add($"txt-record={name},{string.Join(',', chunks)}");
+            }
 
-        lines.AddRange(otherLines ?? []);
-        var conf = Path.Combine(dir.Path, "dnsmasq.conf");
-        await File.WriteAllLinesAsync(conf, lines);
-        var start = new ProcessStartInfo(Binary) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
-        start.ArgumentList.Add("--keep-in-foreground");
-        start.ArgumentList.Add("--conf-file=" + conf);
-        var process = Process.Start(start)!;
-        process.BeginErrorReadLine();
-        process.BeginOutputReadLine();
-        var server = new DnsServer(port, process, dir);
-        if (await Loopback.WaitForListenerAsync(port, TimeSpan.FromSeconds(10)))
-        {
-            return server;
-        }
+            lines.AddRange(otherLines ?? []);
+            var conf = Path.Combine(dir.Path, "dnsmasq.conf");
+            await File.WriteAllLinesAsync(conf, lines);
+            var start = new ProcessStartInfo(Binary) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+            start.ArgumentList.Add("--keep-in-foreground");
+            start.ArgumentList.Add("--conf-file=" + conf);
+            var process = Process.Start(start)!;
+            process.ErrorDataReceived += (_, e) =>
+            {
+                if (e.Data is not null)
+                {
+                    lock (said)
+                    {
+                        said.Add(e.Data);
+                    }
+                }
+            };
+            process.BeginErrorReadLine();
+            process.BeginOutputReadLine();
+            var server = new DnsServer(port, process, dir);
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (!process.HasExited && DateTime.UtcNow < deadline)
+            {
+                if (await Loopback.WaitForListenerAsync(port, TimeSpan.FromMilliseconds(200)))
+                {
+                    return server;
+                }
+            }
 
-        await server.DisposeAsync();
-        throw new InvalidOperationException("dnsmasq did not start");
+            // Exited by itself: the port was taken. Still running after the wait: something else is wrong.
+            var exited = process.HasExited;
+            await server.DisposeAsync();
+            if (!exited || attempt == 5)
+            {
+                lock (said)
+                {
+                    throw new InvalidOperationException("dnsmasq did not start: " + string.Join(" | ", said));
+                }
+            }
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -4,6 +4,30 @@ namespace MtaStsReporting.Domain.MtaSts;
 /// <param name="Id">The policy id, 1–32 letters and digits; it changes whenever the policy does.</param>
 public sealed record StsRecord(string Id)
 {
+    /// <summary>The record as published: <c>v=STSv1; id=…</c>.</summary>
+    public string ToText() => $"v=STSv1; id={Id}";
+
+    /// <summary>
+    /// A new id for a changed policy (RFC 8461 §3.1: senders fetch the policy again only when the
+    /// id changes). A UTC timestamp (<c>yyyyMMddHHmmss</c>) changes with time; when the previous
+    /// id already holds this second, a counter after it keeps the two apart, so that two changes
+    /// within one second still get two ids. At most 23 letters and digits, within the 32 allowed.
+    /// </summary>
+    public static StsRecord Next(DateTimeOffset now, string? previous)
+    {
+        var stamp = now.UtcDateTime.ToString("yyyyMMddHHmmss", System.Globalization.CultureInfo.InvariantCulture);
+        if (previous is null || !previous.StartsWith(stamp, StringComparison.Ordinal))
+        {
+            return new StsRecord(stamp);
+        }
+
+        var counter = previous[stamp.Length..];
+        var next = counter.Length is > 0 and <= 8 && counter.All(char.IsAsciiDigit)
+            ? int.Parse(counter, System.Globalization.CultureInfo.InvariantCulture) + 1
+            : 1;
+        return new StsRecord(stamp + next.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
     /// <summary>
     /// Reads the TXT strings found at <c>_mta-sts.&lt;domain&gt;</c>. Records that do not start
     /// with <c>v=STSv1</c> are ignored; none, or more than one, means the domain has no policy

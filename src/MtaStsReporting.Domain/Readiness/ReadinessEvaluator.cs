@@ -49,7 +49,7 @@ public static class ReadinessEvaluator
 
         if (policy.Mode == StsPolicyMode.Enforce)
         {
-            return EvaluateEnforce(policy, reports, rules, today, now, reasons);
+            return EvaluateEnforce(policy, live.Record?.Id, reports, rules, today, now, reasons);
         }
 
         if (policy.Mode == StsPolicyMode.None)
@@ -162,11 +162,11 @@ public static class ReadinessEvaluator
             : reasons.Any(r => r.Severity == Severity.Insufficient) ? Verdict.InsufficientData
             : Verdict.Ready;
         return verdict == Verdict.Ready
-            ? Result(verdict, policy.Mode, reasons, Render(policy with { Mode = StsPolicyMode.Enforce }), NewId(now))
+            ? Result(verdict, policy.Mode, reasons, Render(policy with { Mode = StsPolicyMode.Enforce }), StsRecord.Next(now, live.Record?.Id).Id)
             : Result(verdict, policy.Mode, reasons, null, null);
     }
 
-    private static ReadinessResult EvaluateEnforce(StsPolicy policy, IReadOnlyList<ReportDay> reports, ReadinessRules rules, DateOnly today, DateTimeOffset now, List<Reason> reasons)
+    private static ReadinessResult EvaluateEnforce(StsPolicy policy, string? liveId, IReadOnlyList<ReportDay> reports, ReadinessRules rules, DateOnly today, DateTimeOffset now, List<Reason> reasons)
     {
         var recent = reports.Where(r => r.Day >= today.AddDays(-rules.RecentDays) && r.Day < today).ToList();
         var sessions = recent.Sum(r => r.Successes + r.Failures);
@@ -186,7 +186,7 @@ public static class ReadinessEvaluator
 
         // Live problems under enforce mean mail is refused now.
         return reasons.Any(r => r.Severity == Severity.Blocking)
-            ? Result(Verdict.RollBack, policy.Mode, reasons, Render(policy with { Mode = StsPolicyMode.Testing }), NewId(now))
+            ? Result(Verdict.RollBack, policy.Mode, reasons, Render(policy with { Mode = StsPolicyMode.Testing }), StsRecord.Next(now, liveId).Id)
             : Result(Verdict.Keep, policy.Mode, reasons, null, null);
     }
 
@@ -328,9 +328,6 @@ public static class ReadinessEvaluator
         DomainName.TryParse(host, out var name, out _) && policy.Mx.Any(p => p.Matches(name));
 
     private static string Render(StsPolicy policy) => string.Join("\n", policy.ToPolicyStrings()) + "\n";
-
-    /// <summary>RFC 8461 §3.1: the id must change with the policy; a UTC timestamp does.</summary>
-    private static string NewId(DateTimeOffset now) => now.UtcDateTime.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture);
 
     private static string Breakdown(IEnumerable<KeyValuePair<string, long>> counts) =>
         string.Join(",", counts.GroupBy(c => c.Key.Length == 0 ? "(none)" : c.Key).Select(g => (g.Key, Sum: g.Sum(c => c.Value))).OrderByDescending(x => x.Sum).ThenBy(x => x.Key, StringComparer.Ordinal).Select(x => $"{x.Key}={x.Sum}"));

@@ -40,6 +40,12 @@ public sealed class ReportingDbContext(DbContextOptions<ReportingDbContext> opti
     /// <summary>Inbound failure details per day.</summary>
     public DbSet<InboundDailyFailureRow> InboundDailyFailures => Set<InboundDailyFailureRow>();
 
+    /// <summary>Our own policies' versions.</summary>
+    public DbSet<PolicyVersionRow> PolicyVersions => Set<PolicyVersionRow>();
+
+    /// <summary>The version of each of our own policies served now.</summary>
+    public DbSet<HostedPolicyRow> HostedPolicies => Set<HostedPolicyRow>();
+
     /// <summary>API keys.</summary>
     public DbSet<ApiKeyRow> ApiKeys => Set<ApiKeyRow>();
 
@@ -107,6 +113,20 @@ public sealed class ReportingDbContext(DbContextOptions<ReportingDbContext> opti
             e.HasKey(x => x.Id);
             e.Property(x => x.CreatedAt).HasConversion(UnixMs.Converter);
             e.Property(x => x.RevokedAt).HasConversion(UnixMs.NullableConverter);
+        });
+
+        modelBuilder.Entity<PolicyVersionRow>(e =>
+        {
+            e.ToTable("policy_versions");
+            e.HasKey(x => new { x.Domain, x.Version });
+            e.Property(x => x.CreatedAt).HasConversion(UnixMs.Converter);
+            e.Property(x => x.UpdatedAt).HasConversion(UnixMs.Converter);
+        });
+
+        modelBuilder.Entity<HostedPolicyRow>(e =>
+        {
+            e.ToTable("hosted_policies");
+            e.HasKey(x => x.Domain);
         });
 
         modelBuilder.Entity<InboundDailyCountRow>(e =>

@@ -196,6 +196,21 @@ namespace MtaStsReporting.Migrations.PostgreSql.Migrations
                     b.ToTable("domain_weeks", (string)null);
                 });
 
+            modelBuilder.Entity("MtaStsReporting.Persistence.Schema.HostedPolicyRow", b =>
+                {
+                    b.Property<string>("Domain")
+                        .HasColumnType("text")
+                        .HasColumnName("domain");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("integer")
+                        .HasColumnName("version");
+
+                    b.HasKey("Domain");
+
+                    b.ToTable("hosted_policies", (string)null);
+                });
+
             modelBuilder.Entity("MtaStsReporting.Persistence.Schema.InboundDailyCountRow", b =>
                 {
                     b.Property<DateOnly>("Day")
@@ -610,6 +625,83 @@ namespace MtaStsReporting.Migrations.PostgreSql.Migrations
                     b.HasKey("PolicyKey");
 
                     b.ToTable("policies", (string)null);
+                });
+
+            modelBuilder.Entity("MtaStsReporting.Persistence.Schema.PolicyVersionRow", b =>
+                {
+                    b.Property<string>("Domain")
+                        .HasColumnType("text")
+                        .HasColumnName("domain");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("integer")
+                        .HasColumnName("version");
+
+                    b.Property<string>("Actor")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("actor");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("bigint")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Evidence")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("evidence");
+
+                    b.Property<bool>("Forced")
+                        .HasColumnType("boolean")
+                        .HasColumnName("forced");
+
+                    b.Property<string>("Origin")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("origin");
+
+                    b.Property<string>("Outcome")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("outcome");
+
+                    b.Property<string>("Overridden")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("overridden");
+
+                    b.Property<string>("PolicyId")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("policy_id");
+
+                    b.Property<string>("PolicyText")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("policy_text");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("reason");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("state");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("bigint")
+                        .HasColumnName("updated_at");
+
+                    b.Property<string>("Verdict")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("verdict");
+
+                    b.HasKey("Domain", "Version");
+
+                    b.ToTable("policy_versions", (string)null);
                 });
 
             modelBuilder.Entity("MtaStsReporting.Persistence.Schema.RelayBatchRow", b =>

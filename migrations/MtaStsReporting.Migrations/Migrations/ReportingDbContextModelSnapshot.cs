@@ -191,6 +191,21 @@ namespace MtaStsReporting.Migrations.Migrations
                     b.ToTable("domain_weeks", (string)null);
                 });
 
+            modelBuilder.Entity("MtaStsReporting.Persistence.Schema.HostedPolicyRow", b =>
+                {
+                    b.Property<string>("Domain")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("domain");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("version");
+
+                    b.HasKey("Domain");
+
+                    b.ToTable("hosted_policies", (string)null);
+                });
+
             modelBuilder.Entity("MtaStsReporting.Persistence.Schema.InboundDailyCountRow", b =>
                 {
                     b.Property<DateOnly>("Day")
@@ -605,6 +620,83 @@ namespace MtaStsReporting.Migrations.Migrations
                     b.HasKey("PolicyKey");
 
                     b.ToTable("policies", (string)null);
+                });
+
+            modelBuilder.Entity("MtaStsReporting.Persistence.Schema.PolicyVersionRow", b =>
+                {
+                    b.Property<string>("Domain")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("domain");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("version");
+
+                    b.Property<string>("Actor")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("actor");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Evidence")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("evidence");
+
+                    b.Property<bool>("Forced")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("forced");
+
+                    b.Property<string>("Origin")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("origin");
+
+                    b.Property<string>("Outcome")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("outcome");
+
+                    b.Property<string>("Overridden")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("overridden");
+
+                    b.Property<string>("PolicyId")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("policy_id");
+
+                    b.Property<string>("PolicyText")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("policy_text");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("reason");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("state");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("updated_at");
+
+                    b.Property<string>("Verdict")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("verdict");
+
+                    b.HasKey("Domain", "Version");
+
+                    b.ToTable("policy_versions", (string)null);
                 });
 
             modelBuilder.Entity("MtaStsReporting.Persistence.Schema.RelayBatchRow", b =>

@@ -302,3 +302,66 @@ public sealed class DomainWeekRow
     /// <summary>Failed sessions.</summary>
     public long Failures { get; set; }
 }
+
+/// <summary>
+/// One version of one of our own MTA-STS policies (RFC 8461 §3.2), as served at
+/// <c>mta-sts.&lt;domain&gt;</c>, with the <c>_mta-sts</c> id that goes with it (§3.1), who made it,
+/// why, and what became of it.
+/// </summary>
+public sealed class PolicyVersionRow
+{
+    /// <summary>The policy domain.</summary>
+    public required string Domain { get; set; }
+
+    /// <summary>1, 2, 3… per domain.</summary>
+    public int Version { get; set; }
+
+    /// <summary>The <c>id</c> of the <c>_mta-sts</c> TXT record for this version.</summary>
+    public required string PolicyId { get; set; }
+
+    /// <summary>The policy file's body, as served.</summary>
+    public required string PolicyText { get; set; }
+
+    /// <summary><c>served</c>, <c>confirmed</c> or <c>failed</c>.</summary>
+    public required string State { get; set; }
+
+    /// <summary>When it was made.</summary>
+    public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>When its state last changed.</summary>
+    public DateTimeOffset UpdatedAt { get; set; }
+
+    /// <summary>Who made it: an API key, a client certificate, the settings.</summary>
+    public required string Actor { get; set; }
+
+    /// <summary><c>settings</c>, <c>set</c> or <c>apply</c>.</summary>
+    public required string Origin { get; set; }
+
+    /// <summary>The reason given with the change.</summary>
+    public required string Reason { get; set; }
+
+    /// <summary>True when refusals were overridden.</summary>
+    public bool Forced { get; set; }
+
+    /// <summary>The refusals overridden, a JSON array of strings.</summary>
+    public required string Overridden { get; set; }
+
+    /// <summary>The readiness verdict the change rested on (<c>READY</c>, <c>ROLL_BACK</c>…), empty when none was asked.</summary>
+    public required string Verdict { get; set; }
+
+    /// <summary>The verdict's reasons and evidence, JSON.</summary>
+    public required string Evidence { get; set; }
+
+    /// <summary>What became of it, in a sentence (the record confirmed, the update refused…).</summary>
+    public required string Outcome { get; set; }
+}
+
+/// <summary>Which version of each of our own policies is served now.</summary>
+public sealed class HostedPolicyRow
+{
+    /// <summary>The policy domain.</summary>
+    public required string Domain { get; set; }
+
+    /// <summary>The version served.</summary>
+    public int Version { get; set; }
+}

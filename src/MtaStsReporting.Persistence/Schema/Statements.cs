@@ -343,3 +343,28 @@ internal static class OutboundTables
         WHERE state <> 'sending' AND day = @d AND (CAST(@dom AS TEXT) IS NULL OR policy_domain = @dom)
         """;
 }
+
+/// <summary><c>policy_versions</c> and <c>hosted_policies</c>: our own policies and which version is served.</summary>
+internal static class PolicyVersionsTable
+{
+    public const string Columns =
+        "v.domain, v.version, v.policy_id, v.policy_text, v.state, v.created_at, v.updated_at, v.actor, v.origin, v.reason, v.forced, v.overridden, v.verdict, v.evidence, v.outcome";
+
+    public const string LastVersion = "SELECT MAX(version) FROM policy_versions WHERE domain = @d";
+
+    public const string Insert =
+        """
+        INSERT INTO policy_versions (domain, version, policy_id, policy_text, state, created_at, updated_at, actor, origin, reason, forced, overridden, verdict, evidence, outcome)
+        VALUES (@d, @v, @id, @text, @state, @at, @at, @actor, @origin, @reason, @forced, @overridden, @verdict, @evidence, @outcome)
+        """;
+
+    // Optimistic: the pointer moves only from the version the change was planned against, so
+    // that two admins (or two instances) changing one domain at once cannot both win.
+    public const string Adopt = "INSERT INTO hosted_policies (domain, version) VALUES (@d, @v) ON CONFLICT (domain) DO NOTHING";
+
+    public const string Move = "UPDATE hosted_policies SET version = @v WHERE domain = @d AND version = @expected";
+
+    public const string Drop = "DELETE FROM hosted_policies WHERE domain = @d AND version = @expected";
+
+    public const string SetState = "UPDATE policy_versions SET state = @state, outcome = @outcome, updated_at = @at WHERE domain = @d AND version = @v";
+}

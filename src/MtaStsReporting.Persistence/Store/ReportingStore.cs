@@ -41,6 +41,7 @@ public sealed class ReportingStore : IAsyncDisposable
         Retention = new RetentionSweeper(this);
         Leases = new LeaseStore(this);
         Outbound = new Outbound.OutboundReportStore(this);
+        Policies = new Policies.PolicyStore(this);
     }
 
     /// <summary>The engine and what differs on it.</summary>
@@ -66,6 +67,9 @@ public sealed class ReportingStore : IAsyncDisposable
 
     /// <summary>Outbound reports: built, delivered, retried.</summary>
     public Outbound.OutboundReportStore Outbound { get; }
+
+    /// <summary>Our own MTA-STS policies: their versions, and which one is served.</summary>
+    public Policies.PolicyStore Policies { get; }
 
     /// <summary>True once the writer runs.</summary>
     public bool IsOpen => _committer is not null;

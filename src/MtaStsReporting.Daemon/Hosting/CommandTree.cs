@@ -114,6 +114,7 @@ public static class CommandTree
             root.Subcommands.Add(command);
         }
 
+        root.Subcommands.Add(PolicyHosting.PolicyCommands.Build(output, error));
         root.Subcommands.Add(ForwardCommand.Build(settings, error));
         return root;
     }

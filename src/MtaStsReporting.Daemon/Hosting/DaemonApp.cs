@@ -151,6 +151,7 @@ public static partial class DaemonApp
             app.MapGrpcService<Queries.QueryService>();
             app.MapGrpcService<Readiness.ReadinessService>();
             app.MapGrpcService<Outbound.OutboundReportsService>();
+            app.MapGrpcService<PoliciesService>();
             app.MapGrpcHealthChecksService();
             app.MapGrpcReflectionService();
             app.MapReportUpload(listeners);
@@ -185,6 +186,8 @@ public static partial class DaemonApp
             }
 
             await app.Services.GetRequiredService<StoreStartup>().StartAsync(cancellationToken);
+            // The policies served are read before the policy listener opens: it never answers 404 for a policy it holds.
+            await app.Services.GetRequiredService<ServedPolicies>().LoadAsync(cancellationToken);
             app.Services.GetRequiredService<DatagramCollector>().OpenSocket();
             try
             {

@@ -172,9 +172,10 @@ public sealed partial class Listeners
         }
 
         var (_, address, port) = Parse(options.Url!, "PolicyHosting:Url");
-        var certificates = new PolicyHosting.PolicyCertificates([.. options.Certificates.Select((c, i) =>
-            Security.ReloadingCertificate.Load(c.CertificateFile, c.KeyFile, $"PolicyHosting:Certificates:{i}:CertificateFile", logger))]);
-        if (certificates.Uncovered(kestrel.ApplicationServices.GetRequiredService<PolicyHosting.HostedPolicies>().Hosts) is { } uncovered)
+        var certificates = kestrel.ApplicationServices.GetRequiredService<PolicyHosting.PolicyCertificates>();
+        // The domains of the settings are checked here, before anything is stored; a domain added
+        // through the API is checked when it is added.
+        if (certificates.Uncovered(PolicyHosting.HostedPolicies.Read(options.Domains, out _).Hosts) is { } uncovered)
         {
             throw new OptionsValidationFailure($"PolicyHosting:Certificates: no certificate names {uncovered}; senders would refuse its policy (RFC 8461 §3.3).");
         }

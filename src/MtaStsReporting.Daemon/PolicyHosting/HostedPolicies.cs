@@ -4,9 +4,11 @@ using MtaStsReporting.Domain.Names;
 namespace MtaStsReporting.Daemon.PolicyHosting;
 
 /// <summary>
-/// The policy files served, by host name (<c>mta-sts.example.com</c>). Each domain's lines are
-/// read with the same parser as a policy fetched from elsewhere (<see cref="StsPolicy.Parse"/>),
-/// so that what is served is a policy senders accept, written as <see cref="StsPolicy.ToText"/>.
+/// A set of policy files, by host name (<c>mta-sts.example.com</c>): the versions served now
+/// (<see cref="From"/>, held by <see cref="ServedPolicies"/>), or the first versions the settings
+/// give (<see cref="Read"/>). Each domain's lines are read with the same parser as a policy
+/// fetched from elsewhere (<see cref="StsPolicy.Parse"/>), so that what is served is a policy
+/// senders accept, written as <see cref="StsPolicy.ToText"/>.
 /// </summary>
 public sealed class HostedPolicies
 {
@@ -14,8 +16,36 @@ public sealed class HostedPolicies
 
     private HostedPolicies(Dictionary<string, (string, StsPolicy, string)> byHost) => _byHost = byHost;
 
+    /// <summary>None.</summary>
+    public static readonly HostedPolicies Empty = new([]);
+
     /// <summary>The host names served, in order.</summary>
     public IReadOnlyList<string> Hosts => [.. _byHost.Keys.Order(StringComparer.Ordinal)];
+
+    /// <summary>Each domain and its policy, by domain name.</summary>
+    public IReadOnlyList<(string Domain, StsPolicy Policy)> Policies =>
+        [.. _byHost.Values.OrderBy(v => v.Domain, StringComparer.Ordinal).Select(v => (v.Domain, v.Policy))];
+
+    /// <summary>The versions served, as the store holds them (a version whose text no longer parses is left out, and named in <paramref name="unreadable"/>).</summary>
+    public static HostedPolicies From(IEnumerable<MtaStsReporting.Persistence.Policies.PolicyVersion> versions, out List<string> unreadable)
+    {
+        unreadable = [];
+        var byHost = new Dictionary<string, (string, StsPolicy, string)>(StringComparer.Ordinal);
+        foreach (var v in versions)
+        {
+            var parsed = StsPolicy.Parse(v.PolicyText);
+            if (parsed.IsValid)
+            {
+                byHost["mta-sts." + v.Domain] = (v.Domain, parsed.Policy, v.PolicyText);
+            }
+            else
+            {
+                unreadable.Add($"{v.Domain} version {v.Version}: {parsed.Error}");
+            }
+        }
+
+        return new HostedPolicies(byHost);
+    }
 
     /// <summary>
     /// Reads the configured domains; the problems found, each naming the setting, when any

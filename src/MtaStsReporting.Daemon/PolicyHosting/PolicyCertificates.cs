@@ -21,6 +21,11 @@ public sealed class PolicyCertificates
     /// <summary>Wraps pairs already loaded.</summary>
     public PolicyCertificates(IReadOnlyList<ReloadingCertificate> certificates) => _certificates = certificates;
 
+    /// <summary>Loads the pairs of <c>PolicyHosting:Certificates</c> (none when hosting is off).</summary>
+    public static PolicyCertificates Load(PolicyHostingOptions options, ILogger logger) => new(options.Enabled
+        ? [.. options.Certificates.Select((c, i) => ReloadingCertificate.Load(c.CertificateFile, c.KeyFile, $"PolicyHosting:Certificates:{i}:CertificateFile", logger))]
+        : []);
+
     /// <summary>The certificate for a host name; the first one when the client sent no name or none matches (the handshake then fails its check, as it should).</summary>
     public SslStreamCertificateContext Select(string? host)
     {

@@ -21,7 +21,7 @@ public static class PolicyHostingEndpoint
             return;
         }
 
-        var policies = app.Services.GetRequiredService<HostedPolicies>();
+        var policies = app.Services.GetRequiredService<ServedPolicies>();
         app.Use(async (context, next) =>
         {
             if (context.Connection.LocalPort != listeners.PolicyHostingPort)
@@ -32,7 +32,7 @@ public static class PolicyHostingEndpoint
 
             var text = (HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method))
                 && context.Request.Path.Equals(Path, StringComparison.Ordinal) && !context.Request.QueryString.HasValue
-                ? policies.Find(context.Request.Host.Host)
+                ? policies.Current.Find(context.Request.Host.Host)
                 : null;
             if (text is null)
             {

@@ -48,12 +48,44 @@ public static class ReadinessCommands
     {
         var connection = new DaemonConnection();
         var domain = new Argument<string>("DOMAIN") { Description = "the domain to judge" };
+        var apply = new Option<bool>("--apply")
+        {
+            Description = "take the step the verdict allows, for a policy the daemon serves: READY in testing -> enforce, ROLL_BACK in enforce -> testing; "
+                + "then wait for the live check to confirm it. Exit 0 done or nothing to do, 1 refused or failed (the old policy stays in force), 3 not yet confirmed",
+        };
+        var dryRun = new Option<bool>("--dry-run") { Description = "with --apply: say what the step would change; change nothing" };
+        var reason = PolicyHosting.PolicyCommands.ReasonOption();
+        var wait = PolicyHosting.PolicyCommands.WaitOption();
         var command = connection.With(new Command("readiness", "Whether a domain can move its MTA-STS policy from testing to enforce (or should roll back), with the reasons and the next policy. Exit 0 READY or KEEP, 1 NOT_READY or ROLL_BACK, 2 INSUFFICIENT_DATA.")
         {
-            domain,
+            domain, apply, dryRun, reason, wait,
+        });
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(dryRun) && !result.GetValue(apply))
+            {
+                result.AddError("--dry-run goes with --apply");
+            }
         });
         command.SetAction((parsed, cancellationToken) => connection.CallAsync(parsed, error, async (invoker, headers) =>
         {
+            if (parsed.GetValue(apply))
+            {
+                var json = parsed.GetValue(connection.Json);
+                var waitFor = PolicyHosting.PolicyCommands.Wait(parsed, wait);
+                var policies = new Policies.PoliciesClient(invoker);
+                var change = await policies.ApplyReadinessAsync(
+                    new ApplyReadinessRequest { Domain = parsed.GetValue(domain)!, DryRun = parsed.GetValue(dryRun), Reason = parsed.GetValue(reason)! },
+                    headers, cancellationToken: cancellationToken);
+                if (!json && change.Verdict is { } judged)
+                {
+                    WriteVerdict(output, judged);
+                    output.WriteLine();
+                }
+
+                return await PolicyHosting.PolicyCommands.FinishAsync(policies, headers, change, json, waitFor, output, cancellationToken);
+            }
+
             var verdict = await new Api.V1.Readiness.ReadinessClient(invoker).GetReadinessAsync(new CheckDomainRequest { Domain = parsed.GetValue(domain)! }, headers, cancellationToken: cancellationToken);
             if (parsed.GetValue(connection.Json))
             {

@@ -29,6 +29,7 @@ public static class ReadinessRegistration
             sp.GetRequiredService<DnsLookup>(), sp.GetRequiredService<PolicyFetcher>(),
             sp.GetRequiredService<MxProber>(), sp.GetRequiredService<IOptions<CheckOptions>>().Value,
             sp.GetRequiredService<ReadinessRules>()));
+        services.AddSingleton<ReadinessJudge>();
         return services;
     }
 }

@@ -1,6 +1,5 @@
 using Grpc.Core;
 using MtaStsReporting.Api.V1;
-using MtaStsReporting.Daemon.Queries;
 using MtaStsReporting.Domain.MtaSts;
 using MtaStsReporting.Domain.Names;
 using MtaStsReporting.Domain.Readiness;
@@ -9,58 +8,62 @@ using Verdict = MtaStsReporting.Domain.Readiness.Verdict;
 namespace MtaStsReporting.Daemon.Readiness;
 
 /// <summary>The readiness API: runs the live check, reads the evidence, applies the rules, translates.</summary>
-public sealed class ReadinessService(LiveChecker checker, ReportingQueries queries, ReadinessRules rules, TimeProvider time) : Api.V1.Readiness.ReadinessBase
+public sealed class ReadinessService(LiveChecker checker, ReadinessJudge judge) : Api.V1.Readiness.ReadinessBase
 {
     /// <inheritdoc />
     public override async Task<DomainCheckResult> CheckDomain(CheckDomainRequest request, ServerCallContext context) =>
         ToProto(await checker.CheckAsync(Domain(request.Domain), context.CancellationToken));
 
     /// <inheritdoc />
-    public override async Task<ReadinessVerdict> GetReadiness(CheckDomainRequest request, ServerCallContext context)
-    {
-        var domain = Domain(request.Domain);
-        var now = time.GetUtcNow();
-        var check = await checker.CheckAsync(domain, context.CancellationToken);
-        var today = DateOnly.FromDateTime(now.UtcDateTime);
-        var window = new Days(today.AddDays(-Math.Max(rules.ObservationDays, rules.RecentDays)), today);
-        var evidence = await queries.ReportDaysAsync(domain.Value, window, context.CancellationToken);
-        var result = ReadinessEvaluator.Evaluate(check.Findings, evidence, rules, now);
+    public override async Task<ReadinessVerdict> GetReadiness(CheckDomainRequest request, ServerCallContext context) =>
+        ToProto(await judge.JudgeAsync(Domain(request.Domain), context.CancellationToken));
 
+    /// <summary>A verdict as the API answers it.</summary>
+    public static ReadinessVerdict ToProto(Judgement judgement)
+    {
+        var result = judgement.Result;
         var verdict = new ReadinessVerdict
         {
-            Domain = domain.Value,
-            Verdict = result.Verdict switch
-            {
-                Verdict.Ready => ReadinessOutcome.Ready,
-                Verdict.NotReady => ReadinessOutcome.NotReady,
-                Verdict.InsufficientData => ReadinessOutcome.InsufficientData,
-                Verdict.Keep => ReadinessOutcome.Keep,
-                _ => ReadinessOutcome.RollBack,
-            },
+            Domain = judgement.Check.Domain,
+            Verdict = ToProto(result.Verdict),
             Mode = result.Mode?.ToRfcName() ?? string.Empty,
             NextPolicyText = result.NextPolicyText ?? string.Empty,
             NextId = result.NextId ?? string.Empty,
-            EvaluatedAt = now.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture),
-            Check = ToProto(check),
+            EvaluatedAt = judgement.At.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture),
+            Check = ToProto(judgement.Check),
         };
-        foreach (var reason in result.Reasons)
+        verdict.Reasons.AddRange(result.Reasons.Select(ToProto));
+        return verdict;
+    }
+
+    /// <summary>A verdict's name as the API gives it.</summary>
+    public static ReadinessOutcome ToProto(Verdict verdict) => verdict switch
+    {
+        Verdict.Ready => ReadinessOutcome.Ready,
+        Verdict.NotReady => ReadinessOutcome.NotReady,
+        Verdict.InsufficientData => ReadinessOutcome.InsufficientData,
+        Verdict.Keep => ReadinessOutcome.Keep,
+        _ => ReadinessOutcome.RollBack,
+    };
+
+    /// <summary>A reason as the API gives it.</summary>
+    public static ReadinessReason ToProto(Reason reason)
+    {
+        var r = new ReadinessReason { Code = reason.Code, Severity = ToProto(reason.Severity), Message = reason.Message };
+        foreach (var (key, value) in reason.Evidence)
         {
-            var r = new ReadinessReason { Code = reason.Code, Severity = ToProto(reason.Severity), Message = reason.Message };
-            foreach (var (key, value) in reason.Evidence)
-            {
-                r.Evidence[key] = value;
-            }
-            verdict.Reasons.Add(r);
+            r.Evidence[key] = value;
         }
 
-        return verdict;
+        return r;
     }
 
     private static DomainName Domain(string text) => DomainName.TryParse(text, out var name, out var error)
         ? name
         : throw new RpcException(new Status(StatusCode.InvalidArgument, "domain: " + error));
 
-    private static DomainCheckResult ToProto(DomainCheck check)
+    /// <summary>A live check as the API answers it.</summary>
+    public static DomainCheckResult ToProto(DomainCheck check)
     {
         var result = new DomainCheckResult
         {
@@ -78,7 +81,8 @@ public sealed class ReadinessService(LiveChecker checker, ReportingQueries queri
         return result;
     }
 
-    private static FindingSeverity ToProto(Severity severity) => severity switch
+    /// <summary>A severity as the API gives it.</summary>
+    public static FindingSeverity ToProto(Severity severity) => severity switch
     {
         Severity.Info => FindingSeverity.Info,
         Severity.Warning => FindingSeverity.Warning,

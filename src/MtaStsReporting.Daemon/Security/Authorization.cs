@@ -47,6 +47,13 @@ public sealed class AuthorizationInterceptor(SecurityOptions options, ApiKeyStor
     /// <summary>Where the authenticated key's id is left for later interceptors (rate limits).</summary>
     public const string KeyIdState = "mtasts.key-id";
 
+    /// <summary>Where who is calling is left for the services that record it (a policy change): <c>key 0a1b2c3d4e5f (ops)</c>, <c>client certificate ops</c>.</summary>
+    public const string CallerState = "mtasts.caller";
+
+    /// <summary>Who is calling, as recorded: the key or certificate, or the loopback-only first-run mode.</summary>
+    public static string Caller(ServerCallContext context) =>
+        context.UserState.TryGetValue(CallerState, out var caller) && caller is string who ? who : "a local caller (Security:Authentication=None)";
+
     private readonly ConcurrentDictionary<string, (ApiKeyInfo? Key, DateTimeOffset Until)> _cache = new();
 
     private static readonly IReadOnlySet<Role> Writers = new HashSet<Role> { Role.Relay, Role.Admin };
@@ -107,6 +114,7 @@ public sealed class AuthorizationInterceptor(SecurityOptions options, ApiKeyStor
 
         var (id, role, who) = await AuthenticateAsync(context);
         context.UserState[KeyIdState] = id;
+        context.UserState[CallerState] = who;
         if (!roles.Contains(role))
         {
             throw new RpcException(new Status(StatusCode.PermissionDenied, $"{who} ({role.ToString().ToLowerInvariant()}) may not call {context.Method}"));
@@ -148,7 +156,7 @@ public sealed class AuthorizationInterceptor(SecurityOptions options, ApiKeyStor
         if (presented is not null)
         {
             var key = await LookupAsync(presented, cancellationToken);
-            return key is null ? (null, default, null, "the API key is unknown or revoked") : (key.Id, key.Role, $"key {key.Id}", null);
+            return key is null ? (null, default, null, "the API key is unknown or revoked") : (key.Id, key.Role, $"key {key.Id} ({key.Name})", null);
         }
 
         var identity = certificate is null || !certificates.Enabled ? null : certificates.Identify(certificate);

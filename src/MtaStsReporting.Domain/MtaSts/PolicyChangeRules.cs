@@ -66,13 +66,5 @@ public static class PolicyChangeRules
     private static bool Covers(StsPolicy policy, string host) =>
         DomainName.TryParse(host, out var name, out _) && policy.Mx.Any(p => p.Matches(name));
 
-    private static string Name(Verdict? verdict) => verdict switch
-    {
-        null => "unknown",
-        Verdict.Ready => "READY",
-        Verdict.NotReady => "NOT_READY",
-        Verdict.InsufficientData => "INSUFFICIENT_DATA",
-        Verdict.Keep => "KEEP",
-        _ => "ROLL_BACK",
-    };
+    private static string Name(Verdict? verdict) => verdict?.ToName() ?? "unknown";
 }

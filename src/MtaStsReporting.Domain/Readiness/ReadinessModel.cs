@@ -21,6 +21,20 @@ public enum Verdict
     RollBack,
 }
 
+/// <summary>The verdicts' names as the API, the CLI and the policy history give them.</summary>
+public static class VerdictNames
+{
+    /// <summary><c>READY</c>, <c>NOT_READY</c>, <c>INSUFFICIENT_DATA</c>, <c>KEEP</c>, <c>ROLL_BACK</c>.</summary>
+    public static string ToName(this Verdict verdict) => verdict switch
+    {
+        Verdict.Ready => "READY",
+        Verdict.NotReady => "NOT_READY",
+        Verdict.InsufficientData => "INSUFFICIENT_DATA",
+        Verdict.Keep => "KEEP",
+        _ => "ROLL_BACK",
+    };
+}
+
 /// <summary>How much a reason weighs.</summary>
 public enum Severity
 {

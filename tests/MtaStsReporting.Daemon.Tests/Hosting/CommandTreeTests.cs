@@ -8,7 +8,8 @@ public sealed class CommandTreeTests
 {
     public static readonly TheoryData<string> Commands = new()
     {
-        "serve", "import", "keys", "keys create", "keys list", "keys revoke", "domains", "summary", "trend", "breakdown", "reports", "report", "check", "readiness", "forward",
+        "serve", "import", "keys", "keys create", "keys list", "keys revoke", "domains", "summary", "trend", "breakdown", "reports", "report", "check", "readiness",
+        "policy", "policy list", "policy show", "policy history", "policy set", "policy confirm", "forward",
     };
 
     private static async Task<(int Code, string Output, string Error)> RunAsync(params string[] args)
@@ -26,7 +27,7 @@ public sealed class CommandTreeTests
         Assert.Equal((0, ""), (code, error));
         var commands = output[output.IndexOf("Commands:", StringComparison.Ordinal)..].Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Skip(1).Select(l => l.Split(' ')[0]).ToArray();
-        Assert.Equal(["serve", "import", "keys", "domains", "summary", "trend", "breakdown", "reports", "report", "check", "readiness", "forward"], commands);
+        Assert.Equal(["serve", "import", "keys", "domains", "summary", "trend", "breakdown", "reports", "report", "check", "readiness", "policy", "forward"], commands);
         Assert.Contains("--Section:Key=value", output, StringComparison.Ordinal);
         Assert.DoesNotContain("additional arguments", output, StringComparison.OrdinalIgnoreCase);
     }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test: unit, integration (real gRPC socket, real SQLite file, a throw-away
-# PostgreSQL cluster, real Dovecot IMAP and LMTP server, Postfix and dnsmasq DNS server on loopback), end-to-end
+# PostgreSQL cluster, real Dovecot IMAP and LMTP server, Postfix, dnsmasq and BIND 9 DNS servers on loopback), end-to-end
 # (the daemon as its own process) and the dashboard in Debian's headless Chromium (screenshots
 # in artifacts/screenshots). Installs what the tests need first, from Debian's packages; the
 # tests start and stop the servers themselves.
@@ -12,6 +12,8 @@ need=()
 [ -x /usr/lib/dovecot/lmtp ] || need+=(dovecot-lmtpd)
 [ -x /usr/sbin/postfix ] || need+=(postfix)
 [ -x /usr/sbin/dnsmasq ] || need+=(dnsmasq-base)
+# BIND 9: the zones' primary for the RFC 2136 updates of the _mta-sts records.
+[ -x /usr/sbin/named ] || need+=(bind9)
 [ -x /usr/bin/openssl ] || need+=(openssl)
 [ -x /usr/bin/curl ] || need+=(curl)
 [ -x /usr/bin/chromium ] || need+=(chromium)
@@ -37,4 +39,4 @@ dotnet test MtaStsReporting.sln "$@"
 # The daemon's store-facing suites once more with PostgreSQL as the store (the store's own
 # tests, MtaStsReporting.Persistence.Tests, already run on both engines above).
 MTASTS_TEST_STORE=PostgreSql dotnet test tests/MtaStsReporting.Daemon.Tests --no-build \
-  --filter "FullyQualifiedName~.Relay.|FullyQualifiedName~.Queries.|FullyQualifiedName~.Ingestion.|FullyQualifiedName~.Storage.|FullyQualifiedName~.Security.|FullyQualifiedName~.Readiness.ReadinessApi|FullyQualifiedName~.Observability.|FullyQualifiedName~.Collector.DatagramCollectorTests|FullyQualifiedName~.Collector.CollectorMetricsTests|FullyQualifiedName~.Outbound.HttpsDeliveryTests" "$@"
+  --filter "FullyQualifiedName~.Relay.|FullyQualifiedName~.Queries.|FullyQualifiedName~.Ingestion.|FullyQualifiedName~.Storage.|FullyQualifiedName~.Security.|FullyQualifiedName~.Readiness.ReadinessApi|FullyQualifiedName~.Observability.|FullyQualifiedName~.Collector.DatagramCollectorTests|FullyQualifiedName~.Collector.CollectorMetricsTests|FullyQualifiedName~.Outbound.HttpsDeliveryTests|FullyQualifiedName~.PolicyHosting.PolicyChangeTests" "$@"

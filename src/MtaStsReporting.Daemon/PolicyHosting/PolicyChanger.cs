@@ -135,11 +135,14 @@ public sealed class PolicyChanger(
         var verdict = judgement.Result.Verdict;
         var live = judgement.Check.Findings;
 
-        // The verdict judges the policy senders see; it must be the version served here.
-        if (live.Record?.Id != before.PolicyId || live.Policy is null || live.Policy.ToText() != current.ToText())
+        // The verdict judges the policy senders see; it must be the version served here. The
+        // record is read past the cache: the last step may have changed it moments ago.
+        var txt = await dns.FreshTxtAsync("_mta-sts." + domain.Value, cancellationToken);
+        var publishedId = txt.LookupFailed ? null : StsRecord.Parse(txt.Records).Record?.Id;
+        if (publishedId != before.PolicyId || live.Policy is null || live.Policy.ToText() != current.ToText())
         {
             return new PolicyChangeResult(domain.Value, ChangeKind.Unchanged,
-                $"The published policy is not version {before.Version} served here (DNS gives id {live.Record?.Id ?? "none"}, version {before.Version} has id {before.PolicyId}): " +
+                $"The published policy is not version {before.Version} served here (DNS gives id {publishedId ?? "none"}, version {before.Version} has id {before.PolicyId}): " +
                 "publish its record and confirm it ('policy confirm') before the next step; nothing changed.",
                 before, null, [], [], false, judgement);
         }
@@ -172,7 +175,7 @@ public sealed class PolicyChanger(
         var domain = Domain(domainText);
         var version = await store.Policies.ServedAsync(domain.Value, cancellationToken)
             ?? throw new PolicyRequestException(StatusCode.NotFound, $"no policy for {domain.Value} is served here.");
-        var txt = await dns.TxtAsync("_mta-sts." + domain.Value, cancellationToken);
+        var txt = await dns.FreshTxtAsync("_mta-sts." + domain.Value, cancellationToken);
         var record = txt.LookupFailed ? null : StsRecord.Parse(txt.Records).Record;
         var fetch = await fetcher.FetchAsync(domain.Value, cancellationToken);
         var matches = fetch.Text == version.PolicyText;
@@ -224,7 +227,7 @@ public sealed class PolicyChanger(
         if (refusals.Count > 0 && !force)
         {
             return new PolicyChangeResult(d, ChangeKind.Refused,
-                $"Refused, nothing changed: {string.Join(" ", refusals.Select(r => r.Message))}" + (origin == "set" ? " Add --force to override (it is recorded)." : string.Empty),
+                $"Refused, nothing changed: it would break delivery ({string.Join(", ", refusals.Select(r => r.Code))})." + (origin == "set" ? " Add --force to override (it is recorded)." : string.Empty),
                 before, Proposed("refused"), refusals, steps, false, judgement);
         }
 

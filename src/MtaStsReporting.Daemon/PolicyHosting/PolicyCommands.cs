@@ -241,7 +241,8 @@ public static class PolicyCommands
 
             if (DateTimeOffset.UtcNow + PollInterval > deadline)
             {
-                await output.WriteLineAsync($"Not confirmed within {wait}: the version is served; run 'mtasts-reporting policy confirm {domain}' once the record is published.");
+                await output.WriteLineAsync((wait == TimeSpan.Zero ? "Not confirmed yet" : $"Not confirmed within {wait}")
+                    + $": the version is served; run 'mtasts-reporting policy confirm {domain}' once the record is published.");
                 return confirmation;
             }
 

@@ -55,6 +55,14 @@ public sealed class DnsLookup(ILookupClient client)
     public Task<DnsAnswer<string>> TxtAsync(string name, CancellationToken cancellationToken) =>
         QueryAsync(name, QueryType.TXT, r => r.Answers.TxtRecords().Select(t => string.Concat(t.Text)), cancellationToken);
 
+    /// <summary>
+    /// The TXT strings at <paramref name="name"/> asked of the resolver again, past this
+    /// process's cache: after the daemon changed a record itself, the answer it cached before
+    /// says nothing about the change.
+    /// </summary>
+    public Task<DnsAnswer<string>> FreshTxtAsync(string name, CancellationToken cancellationToken) =>
+        QueryAsync(name, QueryType.TXT, r => r.Answers.TxtRecords().Select(t => string.Concat(t.Text)), cancellationToken, fresh: true);
+
     /// <summary>The MX records of <paramref name="domain"/>, by preference.</summary>
     public Task<DnsAnswer<MxRecord>> MxAsync(string domain, CancellationToken cancellationToken) =>
         QueryAsync(domain, QueryType.MX, r => r.Answers.MxRecords().OrderBy(m => m.Preference), cancellationToken);
@@ -74,12 +82,17 @@ public sealed class DnsLookup(ILookupClient client)
         return new DnsAnswer<IPAddress>(host, "A/AAAA", status, all, v6.Detail);
     }
 
-    private async Task<DnsAnswer<T>> QueryAsync<T>(string name, QueryType type, Func<IDnsQueryResponse, IEnumerable<T>> select, CancellationToken cancellationToken)
+    private async Task<DnsAnswer<T>> QueryAsync<T>(string name, QueryType type, Func<IDnsQueryResponse, IEnumerable<T>> select, CancellationToken cancellationToken, bool fresh = false)
     {
         IDnsQueryResponse response;
         try
         {
-            response = await client.QueryAsync(name, type, cancellationToken: cancellationToken);
+            response = fresh && client is LookupClient lookup
+                ? await client.QueryAsync(new DnsQuestion(name, type), new DnsQueryAndServerOptions([.. lookup.NameServers])
+                {
+                    UseCache = false, Timeout = lookup.Settings.Timeout, Retries = lookup.Settings.Retries,
+                }, cancellationToken)
+                : await client.QueryAsync(name, type, cancellationToken: cancellationToken);
         }
         catch (DnsResponseException ex) when (ex.Code == DnsResponseCode.ConnectionTimeout)
         {

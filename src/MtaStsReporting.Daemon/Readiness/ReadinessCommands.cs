@@ -79,7 +79,7 @@ public static class ReadinessCommands
                     headers, cancellationToken: cancellationToken);
                 if (!json && change.Verdict is { } judged)
                 {
-                    WriteVerdict(output, judged);
+                    WriteVerdict(output, judged, next: false);
                     output.WriteLine();
                 }
 
@@ -127,7 +127,7 @@ public static class ReadinessCommands
         _ => "",
     };
 
-    private static void WriteVerdict(TextWriter output, ReadinessVerdict verdict)
+    private static void WriteVerdict(TextWriter output, ReadinessVerdict verdict, bool next = true)
     {
         var head = new TextTable("DOMAIN", "VERDICT", "MODE", "EVALUATED");
         head.Add(verdict.Domain, Name(verdict.Verdict), verdict.Mode, verdict.EvaluatedAt);
@@ -140,7 +140,7 @@ public static class ReadinessCommands
         }
 
         reasons.WriteTo(output);
-        if (verdict.NextPolicyText.Length > 0)
+        if (next && verdict.NextPolicyText.Length > 0)
         {
             output.WriteLine();
             output.WriteLine($"Next policy (publish _mta-sts.{verdict.Domain} TXT \"v=STSv1; id={verdict.NextId}\" with it):");

@@ -83,18 +83,7 @@ public sealed class PolicyHostingTests : IAsyncLifetime
         return new X509Certificate2(tls.RemoteCertificate!);
     }
 
-    private HttpClient Client(string host) => new(new SocketsHttpHandler
-    {
-        ConnectCallback = async (_, cancellationToken) =>
-        {
-            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
-            await socket.ConnectAsync(IPAddress.Loopback, _port, cancellationToken);
-            return new NetworkStream(socket, ownsSocket: true);
-        },
-        SslOptions = { RemoteCertificateValidationCallback = (_, _, _, _) => true },
-        AllowAutoRedirect = false,
-    })
-    { BaseAddress = new Uri($"https://{host}:{_port}") };
+    private HttpClient Client(string host) => PinnedHttp.To(host, _port);
 
     [Theory]
     [InlineData("--http1.1", "1.1", "a", EnforcePolicy)]

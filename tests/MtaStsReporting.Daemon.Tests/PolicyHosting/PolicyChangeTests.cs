@@ -5,6 +5,7 @@ using Grpc.Core;
 using MtaStsReporting.Api.V1;
 using MtaStsReporting.Daemon.Hosting;
 using MtaStsReporting.Daemon.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
 using MtaStsReporting.Domain.MtaSts;
 
 namespace MtaStsReporting.Daemon.Tests.PolicyHosting;
@@ -63,7 +64,7 @@ public sealed class PolicyChangeTests : IAsyncLifetime
                     $"--PolicyHosting:Domains:{i}:Name={d}", $"--PolicyHosting:Domains:{i}:Mode=testing", $"--PolicyHosting:Domains:{i}:Mx=mx.{d}", $"--PolicyHosting:Domains:{i}:MaxAge=86400",
                 }),
                 _bind.ResolverArg, $"--Check:PolicyPort={_port}", $"--Check:SmtpPort={_smtp.Port}", $"--Check:TrustedCaFiles:0={_pki.WriteAuthorityPem(_dir.Path)}",
-                "--Check:SmtpTimeout=00:00:05", "--Check:PolicyTimeout=00:00:05",
+                "--Check:SmtpTimeout=00:00:05", "--Check:PolicyTimeout=00:00:05", "--PolicyHosting:RefreshInterval=00:00:01",
             ];
             try
             {
@@ -301,5 +302,58 @@ public sealed class PolicyChangeTests : IAsyncLifetime
         var (_, shown, _) = await CliAsync("policy", "show", "a.example");
         Assert.StartsWith("a.example: version 2, confirmed, made 2026-11-29T13:00:00Z by a local caller (Security:Authentication=None) (set)\n", shown, StringComparison.Ordinal);
         Assert.Contains("DNS: _mta-sts.a.example. TXT \"v=STSv1; id=20261129130000\"", shown, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_history_names_the_key_that_made_the_change()
+    {
+        await _daemon.RestartAsync([.. _args, .. _bind.UpdateArgs, "--Security:Authentication=ApiKeys"]);
+        var (info, key) = await _daemon.Services.GetRequiredService<MtaStsReporting.Persistence.Security.ApiKeyStore>()
+            .CreateAsync("ops", MtaStsReporting.Domain.Access.Role.Admin, CancellationToken.None);
+        var policies = new Policies.PoliciesClient(_daemon.Channel);
+
+        var change = await policies.SetPolicyAsync(new SetPolicyRequest { Domain = "a.example", MaxAge = 172800, Reason = "longer cache" },
+            new Metadata { { "authorization", "Bearer " + key } });
+
+        Assert.Equal(ChangeOutcome.Changed, change.Outcome);
+        var served = await policies.GetPolicyAsync(new GetPolicyRequest { Domain = "a.example" }, new Metadata { { "authorization", "Bearer " + key } });
+        Assert.Equal(($"key {info.Id} (ops)", "longer cache", 172800L), (served.Actor, served.Reason, served.MaxAge));
+    }
+
+    [Fact]
+    public async Task The_http_api_reads_and_changes_policies_as_json()
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(_daemon.HttpApiUrl!) };
+
+        using var list = JsonDocument.Parse(await http.GetStringAsync("/v1/policies"));
+        using var dryRun = await http.PostAsync("/v1/domains/a.example/readiness:apply", new StringContent("""{"dryRun":true}""", System.Text.Encoding.UTF8, "application/json"));
+        using var step = JsonDocument.Parse(await dryRun.Content.ReadAsStringAsync());
+        using var history = JsonDocument.Parse(await http.GetStringAsync("/v1/policies/a.example/history"));
+
+        Assert.Equal(["a.example", "b.example", "c.example"], list.RootElement.GetProperty("policies").EnumerateArray().Select(p => p.GetProperty("domain").GetString()));
+        Assert.Equal(("CHANGE_OUTCOME_DRY_RUN", "enforce", "READINESS_OUTCOME_READY"),
+            (step.RootElement.GetProperty("outcome").GetString(), step.RootElement.GetProperty("after").GetProperty("mode").GetString(),
+             step.RootElement.GetProperty("verdict").GetProperty("verdict").GetString()));
+        Assert.Equal(1, history.RootElement.GetProperty("versions").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task A_change_made_through_another_instance_is_served_after_the_refresh_interval()
+    {
+        // As another instance on the same store would: a version written straight to the store.
+        var store = _daemon.Services.GetRequiredService<MtaStsReporting.Persistence.Store.ReportingStore>();
+        var written = await store.Policies.ServeAsync(
+            new MtaStsReporting.Persistence.Policies.NewPolicyVersion("a.example", "20261129130000", Policy("enforce"), "other instance", "set", "", [], "", ""),
+            1, CancellationToken.None);
+        Assert.NotNull(written);
+
+        // PolicyHosting:RefreshInterval is 1 s here.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (await ServedAsync("a.example") != Policy("enforce") && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.Equal(Policy("enforce"), await ServedAsync("a.example"));
     }
 }

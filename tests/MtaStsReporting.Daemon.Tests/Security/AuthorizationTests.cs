@@ -21,6 +21,7 @@ public sealed class AuthorizationTests : IAsyncLifetime
         QueryReflection.Descriptor.FindTypeByName<ServiceDescriptor>("Query"),
         ReadinessReflection.Descriptor.FindTypeByName<ServiceDescriptor>("Readiness"),
         OutboundReflection.Descriptor.FindTypeByName<ServiceDescriptor>("OutboundReports"),
+        PolicyReflection.Descriptor.FindTypeByName<ServiceDescriptor>("Policies"),
     ];
 
     private InProcessDaemon _daemon = null!;

@@ -14,6 +14,8 @@ public class PolicyChangeRulesTests
         // current mode, proposed mode, proposed mx, live MX (null: unreadable), verdict, the refusal codes
         { "testing", "testing", ["mx1.a.example"], ["mx1.a.example"], null, "" },
         { "testing", "testing", ["*.a.example"], ["mx1.a.example", "MX2.A.EXAMPLE."], null, "" },
+        // A host needs one matching line, not all of them.
+        { "testing", "testing", ["mx1.a.example", "mx2.a.example"], ["mx1.a.example", "mx2.a.example"], null, "" },
         { "testing", "testing", ["mx1.a.example"], ["mx1.a.example", "mx2.a.example"], null, "mx-not-covered" },
         // A wildcard stands for one label only (RFC 8461 §4.1).
         { "testing", "testing", ["*.a.example"], ["mx.eu.a.example"], null, "mx-not-covered" },
@@ -59,6 +61,29 @@ public class PolicyChangeRulesTests
             refusals.Select(r => r.Message));
     }
 
+    [Theory]
+    [InlineData(null, "Readiness is unknown, not READY")]
+    [InlineData(Verdict.NotReady, "Readiness is NOT_READY, not READY")]
+    public void Enforce_without_a_ready_verdict_names_the_verdict(Verdict? verdict, string start) =>
+        Assert.StartsWith(start, Assert.Single(PolicyChangeRules.Check(null, Policy("enforce", "mx1.a.example"), [], null, verdict)).Message, StringComparison.Ordinal);
+
+    [Fact]
+    public void A_change_in_enforce_while_mail_is_refused_says_to_go_back_to_testing() =>
+        Assert.Equal("Readiness is ROLL_BACK for the policy in enforce: mail may be refused now; go back to testing rather than change the policy in enforce.",
+            Assert.Single(PolicyChangeRules.Check(Policy("enforce", "mx1.a.example"), Policy("enforce", "mx1.a.example"), [], null, Verdict.RollBack)).Message);
+
+    [Fact]
+    public void An_mx_lookup_without_an_error_text_says_no_answer() =>
+        Assert.Contains("(no answer)", Assert.Single(PolicyChangeRules.Check(null, Policy("testing", "mx1.a.example"), null, null, null)).Message, StringComparison.Ordinal);
+
+    [Theory]
+    [InlineData(Verdict.Ready, "READY")]
+    [InlineData(Verdict.NotReady, "NOT_READY")]
+    [InlineData(Verdict.InsufficientData, "INSUFFICIENT_DATA")]
+    [InlineData(Verdict.Keep, "KEEP")]
+    [InlineData(Verdict.RollBack, "ROLL_BACK")]
+    public void Verdicts_have_the_apis_names(Verdict verdict, string name) => Assert.Equal(name, verdict.ToName());
+
     [Fact]
     public void An_unreadable_mx_set_says_why()
     {
@@ -79,6 +104,7 @@ public class PolicyChangeRulesTests
     [InlineData("2026-11-29T12:00:00Z", "2026112912000099999999", "20261129120000100000000")]
     [InlineData("2026-11-29T12:00:00Z", "20261129120000999999999", "202611291200001")]
     [InlineData("2026-11-29T12:00:00Z", "20261129120000abc", "202611291200001")]
+    [InlineData("2026-11-29T12:00:00Z", "202611291200001a", "202611291200001")]
     [InlineData("2026-11-29T13:00:00+01:00", "x", "20261129120000")]
     public void A_new_id_differs_from_the_previous_one(string now, string? previous, string expected)
     {

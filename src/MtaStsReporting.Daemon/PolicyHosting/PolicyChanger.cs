@@ -180,7 +180,7 @@ public sealed class PolicyChanger(
         var fetch = await fetcher.FetchAsync(domain.Value, cancellationToken);
         var matches = fetch.Text == version.PolicyText;
         var idMatches = record?.Id == version.PolicyId;
-        var record_ = new StsRecord(version.PolicyId).ToText();
+        var expected = new StsRecord(version.PolicyId).ToText();
         string message;
         if (idMatches && matches)
         {
@@ -195,7 +195,7 @@ public sealed class PolicyChanger(
         {
             var seen = txt.LookupFailed ? "DNS: " + txt.Describe() : record is null ? $"no usable _mta-sts record ({StsRecord.Parse(txt.Records).Error})" : $"DNS gives id {record.Id}";
             var policy = matches ? $"the policy fetched is version {version.Version}" : fetch.Error is { } error ? $"the policy fetch failed: {error}" : $"the policy fetched is not version {version.Version}";
-            message = $"Not yet: {seen}, waiting for _mta-sts.{domain.Value}. TXT \"{record_}\"; {policy}.";
+            message = $"Not yet: {seen}, waiting for _mta-sts.{domain.Value}. TXT \"{expected}\"; {policy}.";
         }
 
         return new ConfirmationResult(version, idMatches && matches, message, record?.Id, matches);

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using MtaStsReporting.Daemon.Hosting;
 using MtaStsReporting.Daemon.Ingestion.Imap;
+using MtaStsReporting.Daemon.Ingestion.OAuth2;
 
 namespace MtaStsReporting.Daemon.Ingestion;
 
@@ -67,7 +68,11 @@ internal sealed class IngestionOptionsValidator : IValidateOptions<IngestionOpti
                 errors.Add($"{at}:User is required.");
             }
 
-            if (m.PasswordFile is null == m.PasswordEnvironmentVariable is null)
+            if (m.Auth == MailboxAuth.OAuth2)
+            {
+                OAuth2OptionsValidator.Validate(m.OAuth2, $"{at}:OAuth2", errors);
+            }
+            else if (m.PasswordFile is null == m.PasswordEnvironmentVariable is null)
             {
                 errors.Add($"{at}: set exactly one of PasswordFile and PasswordEnvironmentVariable.");
             }

@@ -77,6 +77,19 @@ public sealed class DovecotServer : IAsyncDisposable
         File.WriteAllText(PasswordFile, Password + "\n");
         // Mail is stored as the dovecot user: Dovecot refuses mail access as root.
         Command.RunChecked("chown", "-R", "dovecot:dovecot", Path.Combine(d, "home"));
+        if (_settings.OAuth2IntrospectionUrl is { } introspection)
+        {
+            // Every token is asked about (RFC 7662): active, and for this user.
+            File.WriteAllText(Path.Combine(d, "oauth2.conf"), $"""
+                introspection_url = {introspection}
+                introspection_mode = post
+                force_introspection = yes
+                username_attribute = username
+                active_attribute = active
+                active_value = true
+                """);
+        }
+
         File.WriteAllText(Path.Combine(d, "dovecot.conf"), $$"""
             protocols = imap{{(_settings.Lmtp ? " lmtp" : "")}}
             listen = 127.0.0.1
@@ -87,7 +100,7 @@ public sealed class DovecotServer : IAsyncDisposable
             {{(_settings.Certificate is { } c ? $"ssl = yes\nssl_cert = <{c.Certificate}\nssl_key = <{c.Key}" : "ssl = no")}}
             disable_plaintext_auth = no
             auth_verbose = yes
-            auth_mechanisms = plain login
+            auth_mechanisms = plain login{{(_settings.OAuth2IntrospectionUrl is null ? "" : " xoauth2 oauthbearer")}}
             first_valid_uid = 1
             mail_location = maildir:~/Maildir
             service imap-login {
@@ -104,8 +117,10 @@ public sealed class DovecotServer : IAsyncDisposable
               chroot =
             }
             {{(_settings.Lmtp ? $"service lmtp {{\n  inet_listener lmtp {{\n    address = 127.0.0.1\n    port = {LmtpPort}\n  }}\n}}" : "")}}
+            {{(_settings.OAuth2IntrospectionUrl is null ? "" : $"passdb {{\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n  args = {d}/oauth2.conf\n}}")}}
             passdb {
               driver = passwd-file
+              mechanisms = plain login
               args = scheme=PLAIN username_format=%u {{d}}/users
             }
             userdb {
@@ -153,6 +168,24 @@ public sealed class DovecotServer : IAsyncDisposable
     }
 
     public Task RestartAsync() => StartProcessAsync();
+
+    /// <summary>
+    /// Ends every open IMAP session (its imap process) while the server keeps running, as a
+    /// server does when a session's token expires: the client must log in again. (A restart of
+    /// the master process would not do: sessions outlive it.)
+    /// </summary>
+    public void DropSessions()
+    {
+        var (_, children) = Command.Run("ps", ["--ppid", _process!.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), "-o", "pid=,comm="]);
+        foreach (var line in children.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var parts = line.Split(' ', 2, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            if (parts.Length == 2 && parts[1] == "imap")
+            {
+                Command.Run("kill", ["-TERM", parts[0]]);
+            }
+        }
+    }
 
     public async Task<ImapClient> ConnectAsync()
     {
@@ -235,4 +268,5 @@ public sealed class DovecotServer : IAsyncDisposable
 /// <param name="Separator">The hierarchy separator ('.' as with Maildir++, Courier, cPanel).</param>
 /// <param name="Certificate">PEM certificate and key files: STARTTLS offered on the port.</param>
 /// <param name="Lmtp">Also an LMTP listener (Debian's dovecot-lmtpd), for an MTA to deliver into.</param>
-public sealed record DovecotSettings(char Separator = '/', (string Certificate, string Key)? Certificate = null, bool Lmtp = false);
+/// <param name="OAuth2IntrospectionUrl">When set, XOAUTH2 and OAUTHBEARER logins are checked by Dovecot's oauth2 passdb against this RFC 7662 endpoint.</param>
+public sealed record DovecotSettings(char Separator = '/', (string Certificate, string Key)? Certificate = null, bool Lmtp = false, string? OAuth2IntrospectionUrl = null);

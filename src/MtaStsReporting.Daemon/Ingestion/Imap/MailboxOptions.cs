@@ -26,6 +26,16 @@ public enum OtherMail
     Move,
 }
 
+/// <summary>How the daemon logs in to a mailbox.</summary>
+public enum MailboxAuth
+{
+    /// <summary>User and password (SASL PLAIN, else the IMAP LOGIN command).</summary>
+    Password,
+
+    /// <summary>An OAuth2 access token (SASL XOAUTH2, else OAUTHBEARER): Exchange Online, Gmail.</summary>
+    OAuth2,
+}
+
 /// <summary>How a mailbox server's certificate revocation is checked.</summary>
 public enum RevocationCheck
 {
@@ -56,6 +66,12 @@ public sealed class MailboxOptions
 
     /// <summary>Login name.</summary>
     public string User { get; set; } = string.Empty;
+
+    /// <summary>How to log in: a password, or an OAuth2 token (then <see cref="OAuth2"/> says where tokens come from).</summary>
+    public MailboxAuth Auth { get; set; } = MailboxAuth.Password;
+
+    /// <summary>The token source, with <see cref="Auth"/> OAuth2.</summary>
+    public OAuth2.OAuth2Options OAuth2 { get; set; } = new();
 
     /// <summary>File holding the password (first line).</summary>
     public string? PasswordFile { get; set; }

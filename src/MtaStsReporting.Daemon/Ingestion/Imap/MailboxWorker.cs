@@ -105,12 +105,23 @@ public sealed class MailboxWorker(MailboxOptions mailbox, ReportIngestor ingesto
     private readonly HashSet<uint> _left = [];
     private uint _leftUidValidity;
 
+    // The OAuth2 token source (Auth=OAuth2), and whether the server refused its last token.
+    private readonly OAuth2.AccessTokenSource? _tokens = mailbox.Auth == MailboxAuth.OAuth2
+        ? OAuth2.AccessTokenSource.Create(mailbox.OAuth2, mailbox.User, OAuth2.AccessTokenSource.ImapScope(mailbox.OAuth2.Provider))
+        : null;
+
+    private bool _tokenRefused;
+
     private int Port => mailbox.Port != 0 ? mailbox.Port : mailbox.Tls == MailboxTls.Implicit ? 993 : 143;
 
     /// <summary>The cause of a failure in one line, and whether it was a refused login.</summary>
     private (string Cause, bool LoginRefused) Describe(Exception ex, MailboxTrust trust) => ex switch
     {
+        // A refused token is no password guess: reconnect soon, with a new token.
+        AuthenticationException when _tokens is not null => ($"the OAuth2 token for {mailbox.User} was refused: {ex.Message}; a new one will be asked of {_tokens.Issuer}", false),
         AuthenticationException => ($"login refused for {mailbox.User}: {ex.Message}", true),
+        // The issuer refused (a wrong secret, no consent): asking again soon would be refused again.
+        OAuth2.TokenUnavailableException token => ($"no OAuth2 token: {token.Message}", token.Refused),
         SslHandshakeException when trust.LastProblem is { } problem => ($"TLS with {mailbox.Host}:{Port} refused: {problem}", false),
         SslHandshakeException => ($"TLS with {mailbox.Host}:{Port} failed: {ExceptionText.Innermost(ex)}", false),
         System.Net.Sockets.SocketException socket => ($"cannot connect to {mailbox.Host}:{Port}: {ExceptionText.Describe(socket)}", false),
@@ -134,6 +145,12 @@ public sealed class MailboxWorker(MailboxOptions mailbox, ReportIngestor ingesto
         client.ServerCertificateValidationCallback = trust.Validate;
         await client.ConnectAsync(mailbox.Host, Port, options, cancellationToken);
 
+        if (_tokens is not null)
+        {
+            await LogInWithTokenAsync(client, _tokens, cancellationToken);
+            return;
+        }
+
         // One login attempt per connection: MailKit would otherwise try every mechanism the
         // server offers in turn, and each failure counts toward the account's lockout.
         var credentials = new System.Net.NetworkCredential(mailbox.User, mailbox.ReadPassword());
@@ -145,6 +162,29 @@ public sealed class MailboxWorker(MailboxOptions mailbox, ReportIngestor ingesto
         {
             client.AuthenticationMechanisms.Clear(); // the IMAP LOGIN command (RFC 9051 §6.2.3)
             await client.AuthenticateAsync(credentials, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// XOAUTH2 (Exchange Online, Gmail), else OAUTHBEARER (RFC 7628), with a token from the
+    /// source: the cached one, or a new one when the server refused the last.
+    /// </summary>
+    private async Task LogInWithTokenAsync(ImapClient client, OAuth2.AccessTokenSource tokens, CancellationToken cancellationToken)
+    {
+        var token = await tokens.GetAsync(_tokenRefused, cancellationToken);
+        _tokenRefused = false;
+        SaslMechanism mechanism = client.AuthenticationMechanisms.Contains("XOAUTH2") ? new SaslMechanismOAuth2(mailbox.User, token)
+            : client.AuthenticationMechanisms.Contains("OAUTHBEARER") ? new SaslMechanismOAuthBearer(mailbox.User, token)
+            : throw new AuthenticationException($"{mailbox.Host} offers neither XOAUTH2 nor OAUTHBEARER (it offers {string.Join(", ", client.AuthenticationMechanisms)})");
+        try
+        {
+            await client.AuthenticateAsync(mechanism, cancellationToken);
+        }
+        catch (AuthenticationException)
+        {
+            // An expired or revoked token: the next connection asks the issuer for a new one.
+            _tokenRefused = true;
+            throw;
         }
     }
 

@@ -20,6 +20,9 @@ public sealed class IngestionOptions
     /// <summary>IMAP mailboxes to read reports from.</summary>
     public List<MailboxOptions> Mailboxes { get; set; } = [];
 
+    /// <summary>Exchange Online mailboxes read through Microsoft Graph (<c>Ingestion:GraphMailboxes:N</c>).</summary>
+    public List<Graph.GraphMailboxOptions> GraphMailboxes { get; set; } = [];
+
     /// <summary>The HTTPS upload endpoint.</summary>
     public HttpsIngestionOptions Https { get; set; } = new();
 }
@@ -96,6 +99,45 @@ internal sealed class IngestionOptionsValidator : IValidateOptions<IngestionOpti
             }
 
             if (m.Folder == m.ProcessedFolder || m.Folder == m.InvalidFolder || (m.OtherMail == OtherMail.Move && m.Folder == m.OtherFolder))
+            {
+                errors.Add($"{at}: ProcessedFolder, InvalidFolder and OtherFolder must differ from Folder.");
+            }
+        }
+
+        for (var i = 0; i < options.GraphMailboxes.Count; i++)
+        {
+            var g = options.GraphMailboxes[i];
+            var at = $"Ingestion:GraphMailboxes:{i}";
+            if (string.IsNullOrWhiteSpace(g.User))
+            {
+                errors.Add($"{at}:User is required (the mailbox's user principal name or id).");
+            }
+
+            if (g.OAuth2.Provider != OAuth2Provider.Microsoft)
+            {
+                errors.Add($"{at}:OAuth2:Provider must be Microsoft: Graph takes tokens of the Microsoft identity platform.");
+            }
+            else
+            {
+                OAuth2OptionsValidator.Validate(g.OAuth2, $"{at}:OAuth2", errors);
+            }
+
+            if (!Uri.TryCreate(g.BaseUrl, UriKind.Absolute, out var baseUrl) || baseUrl.Scheme != Uri.UriSchemeHttps)
+            {
+                errors.Add($"{at}:BaseUrl '{g.BaseUrl}' must be an https:// URL (https://graph.microsoft.com/v1.0).");
+            }
+
+            if (g.PollInterval < TimeSpan.FromSeconds(1))
+            {
+                errors.Add($"{at}:PollInterval must be at least 00:00:01.");
+            }
+
+            if (g.TrustedCaFile is not null && !File.Exists(g.TrustedCaFile))
+            {
+                errors.Add($"{at}:TrustedCaFile '{g.TrustedCaFile}' does not exist.");
+            }
+
+            if (g.Folder == g.ProcessedFolder || g.Folder == g.InvalidFolder || (g.OtherMail == OtherMail.Move && g.Folder == g.OtherFolder))
             {
                 errors.Add($"{at}: ProcessedFolder, InvalidFolder and OtherFolder must differ from Folder.");
             }

@@ -7,7 +7,7 @@ using MtaStsReporting.Persistence.Reports;
 
 namespace MtaStsReporting.Daemon.Ingestion;
 
-/// <summary>Inbound reports: the reader, DKIM, the ingestor, and one worker (with its health check) per mailbox.</summary>
+/// <summary>Inbound reports: the reader, DKIM, the ingestor, and one worker (with its health check) per mailbox, IMAP or Microsoft Graph.</summary>
 public static class IngestionRegistration
 {
     /// <summary>The health check tag of the mailboxes (gRPC health service <c>mailbox</c>).</summary>
@@ -46,6 +46,26 @@ public static class IngestionRegistration
             health.Add(new HealthCheckRegistration(
                 $"mailbox-{index}",
                 sp => new MailboxHealthCheck(sp.GetRequiredService<IOptions<IngestionOptions>>().Value.Mailboxes[index].DisplayName, sp.GetRequiredService<MailboxStatusBoard>()),
+                HealthStatus.Unhealthy,
+                [MailboxTag]));
+        }
+
+        // The same for each mailbox read through Microsoft Graph.
+        var graphMailboxes = configuration.GetSection(IngestionOptions.Section + ":GraphMailboxes").GetChildren().Count();
+        for (var i = 0; i < graphMailboxes; i++)
+        {
+            var index = i;
+            services.AddSingleton<IHostedService>(sp => new Graph.GraphMailboxWorker(
+                sp.GetRequiredService<IOptions<IngestionOptions>>().Value.GraphMailboxes[index],
+                sp.GetRequiredService<ReportIngestor>(),
+                sp.GetRequiredService<MailboxStatusBoard>(),
+                sp.GetRequiredService<LeaseKeeper>(),
+                sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<Observability.DaemonMetrics>(),
+                sp.GetRequiredService<ILogger<Graph.GraphMailboxWorker>>()));
+            health.Add(new HealthCheckRegistration(
+                $"graph-mailbox-{index}",
+                sp => new MailboxHealthCheck(sp.GetRequiredService<IOptions<IngestionOptions>>().Value.GraphMailboxes[index].DisplayName, sp.GetRequiredService<MailboxStatusBoard>()),
                 HealthStatus.Unhealthy,
                 [MailboxTag]));
         }

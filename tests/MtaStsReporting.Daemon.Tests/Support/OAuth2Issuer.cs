@@ -106,6 +106,9 @@ public sealed class OAuth2Issuer : IAsyncDisposable
         return path;
     }
 
+    /// <summary>Whether a token was issued here for <paramref name="grant"/> and is still active.</summary>
+    public bool IsActive(string token, string grant) => _issued.TryGetValue(token, out var issuedFor) && issuedFor == grant && !_revoked.ContainsKey(token);
+
     /// <summary>Makes every token issued so far inactive for the mail server (expired, or revoked).</summary>
     public void RevokeAll()
     {
@@ -128,8 +131,8 @@ public sealed class OAuth2Issuer : IAsyncDisposable
             return Refuse("invalid_client", "AADSTS7000215: Invalid client secret provided.");
         }
 
-        return form["scope"] == "https://outlook.office365.com/.default"
-            ? Issue("microsoft")
+        return form["scope"] == "https://outlook.office365.com/.default" ? Issue("microsoft")
+            : form["scope"] == "https://graph.microsoft.com/.default" ? Issue("graph")
             : Refuse("invalid_scope", $"AADSTS70011: The provided value for scope {form["scope"]} is not valid.");
     }
 

@@ -77,6 +77,25 @@ public sealed class OAuth2MailboxTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_app_certificate_instead_of_a_secret_signs_the_token_request()
+    {
+        using var appCertificate = _pki.IssueClient("tlsrpt-reader app");
+        _issuer.ClientCertificate = appCertificate;
+        var (certificate, key) = TestPki.WritePem(appCertificate, _dir.Path, "app");
+        await _dovecot.AppendAsync(TestReports.ReportMail("oauth-ms-cert"));
+
+        await using var daemon = await InProcessDaemon.StartAsync(
+        [
+            .. Microsoft().Where(a => !a.Contains("ClientSecretFile", StringComparison.Ordinal)),
+            $"--Ingestion:Mailboxes:0:OAuth2:CertificateFile={certificate}", $"--Ingestion:Mailboxes:0:OAuth2:CertificateKeyFile={key}",
+        ]);
+
+        await DovecotServer.EventuallyAsync(async () => await ReportCountAsync(daemon) == 1, "report ingested with a certificate credential");
+        Assert.Equal(["microsoft"], _issuer.Issued);
+        Assert.Empty(_issuer.Refused);
+    }
+
+    [Fact]
     public async Task A_token_the_server_refuses_is_replaced_by_a_new_one_on_the_next_connection()
     {
         await using var daemon = await InProcessDaemon.StartAsync(Microsoft());

@@ -126,7 +126,16 @@ public sealed class OAuth2Issuer : IAsyncDisposable
             return Refuse("unauthorized_client", "AADSTS700016: Application not found in the directory.");
         }
 
-        if (form["client_secret"] != ClientSecret)
+        if (form.ContainsKey("client_assertion"))
+        {
+            // A certificate credential: a JWT signed with the certificate's key (RFC 7523 §2.2).
+            if (form["client_assertion_type"] != "urn:ietf:params:oauth:client-assertion-type:jwt-bearer" || ClientCertificate is null
+                || !VerifyAssertion(form["client_assertion"].ToString(), $"https://localhost:{HttpsPort}/{tenant}/oauth2/v2.0/token"))
+            {
+                return Refuse("invalid_client", "AADSTS700027: The certificate with identifier used to sign the client assertion is not registered on application.");
+            }
+        }
+        else if (form["client_secret"] != ClientSecret)
         {
             return Refuse("invalid_client", "AADSTS7000215: Invalid client secret provided.");
         }
@@ -134,6 +143,26 @@ public sealed class OAuth2Issuer : IAsyncDisposable
         return form["scope"] == "https://outlook.office365.com/.default" ? Issue("microsoft")
             : form["scope"] == "https://graph.microsoft.com/.default" ? Issue("graph")
             : Refuse("invalid_scope", $"AADSTS70011: The provided value for scope {form["scope"]} is not valid.");
+    }
+
+    /// <summary>The certificate registered on the app (its public key checks client assertions); null: none.</summary>
+    public X509Certificate2? ClientCertificate { get; set; }
+
+    private bool VerifyAssertion(string assertion, string audience)
+    {
+        var parts = assertion.Split('.');
+        if (parts.Length != 3)
+        {
+            return false;
+        }
+
+        using var header = JsonDocument.Parse(Base64Url(parts[0]));
+        using var claims = JsonDocument.Parse(Base64Url(parts[1]));
+        using var key = ClientCertificate!.GetRSAPublicKey()!;
+        var padding = header.RootElement.GetProperty("alg").GetString() == "PS256" ? RSASignaturePadding.Pss : RSASignaturePadding.Pkcs1;
+        var c = claims.RootElement;
+        return key.VerifyData(Encoding.ASCII.GetBytes(parts[0] + "." + parts[1]), Base64Url(parts[2]), HashAlgorithmName.SHA256, padding)
+            && c.GetProperty("iss").GetString() == ClientId && c.GetProperty("sub").GetString() == ClientId && c.GetProperty("aud").GetString() == audience;
     }
 
     private async Task<IResult> Google(HttpContext context)

@@ -88,20 +88,12 @@ internal sealed class IngestionOptionsValidator : IValidateOptions<IngestionOpti
                 errors.Add($"{at}:PasswordEnvironmentVariable '{m.PasswordEnvironmentVariable}' is not set.");
             }
 
-            if (m.PollInterval < TimeSpan.FromSeconds(1))
-            {
-                errors.Add($"{at}:PollInterval must be at least 00:00:01.");
-            }
-
             if (m.TrustedCaFile is not null && !File.Exists(m.TrustedCaFile))
             {
                 errors.Add($"{at}:TrustedCaFile '{m.TrustedCaFile}' does not exist.");
             }
 
-            if (m.Folder == m.ProcessedFolder || m.Folder == m.InvalidFolder || (m.OtherMail == OtherMail.Move && m.Folder == m.OtherFolder))
-            {
-                errors.Add($"{at}: ProcessedFolder, InvalidFolder and OtherFolder must differ from Folder.");
-            }
+            m.Validate(at, errors);
         }
 
         for (var i = 0; i < options.GraphMailboxes.Count; i++)
@@ -127,19 +119,10 @@ internal sealed class IngestionOptionsValidator : IValidateOptions<IngestionOpti
                 errors.Add($"{at}:BaseUrl '{g.BaseUrl}' must be an https:// URL (https://graph.microsoft.com/v1.0).");
             }
 
-            if (g.PollInterval < TimeSpan.FromSeconds(1))
-            {
-                errors.Add($"{at}:PollInterval must be at least 00:00:01.");
-            }
-
+            g.Validate(at, errors);
             if (g.TrustedCaFile is not null && !File.Exists(g.TrustedCaFile))
             {
                 errors.Add($"{at}:TrustedCaFile '{g.TrustedCaFile}' does not exist.");
-            }
-
-            if (g.Folder == g.ProcessedFolder || g.Folder == g.InvalidFolder || (g.OtherMail == OtherMail.Move && g.Folder == g.OtherFolder))
-            {
-                errors.Add($"{at}: ProcessedFolder, InvalidFolder and OtherFolder must differ from Folder.");
             }
         }
 

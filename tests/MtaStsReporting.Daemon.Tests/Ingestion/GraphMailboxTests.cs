@@ -86,7 +86,7 @@ public sealed class GraphMailboxTests : IAsyncLifetime
         Assert.Equal(["dmarc-1@google.com"], _graph.MessageIdsIn("Inbox"));
         await using (var db = daemon.Store.Open())
         {
-            Assert.All(await db.TlsReports.ToListAsync(), r => Assert.Equal(("graph", "graph/Inbox"), (r.SourceKind, r.SourceName)));
+            Assert.All(await db.TlsReports.ToListAsync(), r => Assert.Equal(("graph", "graph/INBOX"), (r.SourceKind, r.SourceName)));
         }
 
         // Each message's content was read once: the DMARC report is not read again at every poll.

@@ -27,7 +27,6 @@ public sealed class GraphMailboxWorker(GraphMailboxOptions mailbox, ReportIngest
 {
     // Messages are committed in groups of this many: one durable commit for a burst of mail.
     private const int GroupSize = 50;
-    private static readonly TimeSpan FirstDelay = TimeSpan.FromSeconds(1);
 
     private readonly GraphTokenProvider _tokens = new(
         AccessTokenSource.Create(mailbox.OAuth2, mailbox.User, mailbox.OAuth2.Scope ?? "https://graph.microsoft.com/.default"),
@@ -36,63 +35,21 @@ public sealed class GraphMailboxWorker(GraphMailboxOptions mailbox, ReportIngest
     // Messages that are not TLS reports and were left in the folder, so that a session reads each once.
     private readonly HashSet<string> _left = [];
 
+    private readonly MailboxLoop _loop = new(mailbox.DisplayName, mailbox.MaxReconnectDelay, board, leases, time, metrics, logger);
+
     /// <summary>The lease that makes one instance the reader of this mailbox.</summary>
-    public string Lease => "mailbox:" + mailbox.DisplayName;
+    public string Lease => _loop.Lease;
 
     /// <inheritdoc />
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var delay = FirstDelay;
-        board.Set(mailbox.DisplayName, connected: false, error: "not connected yet");
-        while (!stoppingToken.IsCancellationRequested)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => _loop.RunAsync(
+        async (token, onHealthy) =>
         {
-            CancellationToken held;
-            try
-            {
-                held = await leases.HoldAsync(Lease, stoppingToken, () => board.Set(mailbox.DisplayName, connected: false, error: null));
-            }
-            catch (OperationCanceledException)
-            {
-                break;
-            }
-
-            using var session = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, held);
-            try
-            {
-                using var http = GraphClientFactory.Create(GraphClientFactory.CreateDefaultHandlers(), finalHandler: ClientChannels.Handler(mailbox.TrustedCaFile));
-                var client = new GraphServiceClient(http, new BaseBearerTokenAuthenticationProvider(_tokens), mailbox.BaseUrl);
-                await RunSessionAsync(client, () => delay = FirstDelay, session.Token);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (OperationCanceledException) when (held.IsCancellationRequested)
-            {
-                continue;
-            }
-            catch (Exception ex)
-            {
-                // Nothing was moved that was not committed: the mail is read again after the wait.
-                var (cause, wait) = Describe(ex);
-                delay = wait ?? delay;
-                board.Set(mailbox.DisplayName, connected: false, error: cause);
-                metrics.MailboxError(mailbox.DisplayName);
-                MailboxLog.Failed(logger, mailbox.DisplayName, cause, delay.TotalSeconds);
-                MailboxLog.FailureDetail(logger, mailbox.DisplayName, ex);
-                try
-                {
-                    await Task.Delay(delay, time, stoppingToken);
-                }
-                catch (OperationCanceledException)
-                {
-                    break;
-                }
-
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, mailbox.MaxReconnectDelay.Ticks));
-            }
-        }
-    }
+            using var http = GraphClientFactory.Create(GraphClientFactory.CreateDefaultHandlers(), finalHandler: ClientChannels.Handler(mailbox.TrustedCaFile));
+            var client = new GraphServiceClient(http, new BaseBearerTokenAuthenticationProvider(_tokens), mailbox.BaseUrl);
+            await RunSessionAsync(client, onHealthy, token);
+        },
+        Describe,
+        stoppingToken);
 
     /// <summary>The cause of a failure in one line, and how long to wait when it says (throttling, a refusal).</summary>
     private (string Cause, TimeSpan? Wait) Describe(Exception ex)
@@ -101,7 +58,7 @@ public sealed class GraphMailboxWorker(GraphMailboxOptions mailbox, ReportIngest
         {
             case ApiException { ResponseStatusCode: 429 } throttled:
                 // Past the client's own retries: wait as long as Graph asked (RFC 9110 §10.2.3), at least the backoff.
-                var after = RetryAfter(throttled) ?? FirstDelay;
+                var after = RetryAfter(throttled) ?? TimeSpan.FromSeconds(1);
                 return ($"Graph throttled the requests (HTTP 429); waiting {after.TotalSeconds:0} s as it asked", after);
             case AggregateException throttledOut when throttledOut.InnerExceptions.Any(e => e.Message.Contains("TooManyRequests", StringComparison.Ordinal)):
                 // The Graph client's retry handler waited each Retry-After and gave up after its retries: back off further.

@@ -50,7 +50,7 @@ public enum RevocationCheck
 }
 
 /// <summary>One IMAP mailbox that receives RFC 8460 reports (an <c>rua=mailto:</c> address). Section <c>Mailboxes:N</c>.</summary>
-public sealed class MailboxOptions
+public sealed class MailboxOptions : ReportFolderOptions
 {
     /// <summary>A name for logs and health checks; defaults to user@host.</summary>
     public string? Name { get; set; }
@@ -78,27 +78,6 @@ public sealed class MailboxOptions
 
     /// <summary>Environment variable holding the password.</summary>
     public string? PasswordEnvironmentVariable { get; set; }
-
-    /// <summary>Folder the reports arrive in.</summary>
-    public string Folder { get; set; } = "INBOX";
-
-    /// <summary>Folder a message moves to once its report is committed (created if missing).</summary>
-    public string ProcessedFolder { get; set; } = "TLSRPT/Processed";
-
-    /// <summary>Folder for TLS reports that cannot be read (created if missing).</summary>
-    public string InvalidFolder { get; set; } = "TLSRPT/Invalid";
-
-    /// <summary>What to do with mail that is not a TLS report (DMARC reports, bounces).</summary>
-    public OtherMail OtherMail { get; set; } = OtherMail.Leave;
-
-    /// <summary>Where <see cref="OtherMail.Move"/> puts it (created if missing).</summary>
-    public string OtherFolder { get; set; } = "TLSRPT/Other";
-
-    /// <summary>How often to look for new mail when the server has no IDLE.</summary>
-    public TimeSpan PollInterval { get; set; } = TimeSpan.FromMinutes(1);
-
-    /// <summary>Longest wait between reconnection attempts (backoff doubles from one second; a refused login waits this long at once).</summary>
-    public TimeSpan MaxReconnectDelay { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>PEM file of CA certificates trusted for this server besides the system's (an internal CA).</summary>
     public string? TrustedCaFile { get; set; }

@@ -27,79 +27,32 @@ public sealed class MailboxWorker(MailboxOptions mailbox, ReportIngestor ingesto
     // RFC 2177 §3: clients should re-issue IDLE at least every 29 minutes.
     private static readonly TimeSpan IdleRestart = TimeSpan.FromMinutes(9);
 
-    /// <inheritdoc />
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var delay = FirstDelay;
-        var trust = new MailboxTrust(mailbox);
-        board.Set(mailbox.DisplayName, connected: false, error: "not connected yet");
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            CancellationToken held;
-            try
-            {
-                held = await leases.HoldAsync(Lease, stoppingToken, () => board.Set(mailbox.DisplayName, connected: false, error: null));
-            }
-            catch (OperationCanceledException)
-            {
-                break;
-            }
+    private readonly MailboxLoop _loop = new(mailbox.DisplayName, mailbox.MaxReconnectDelay, board, leases, time, metrics, logger);
 
-            using var session = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, held);
-            try
+    /// <inheritdoc />
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var trust = new MailboxTrust(mailbox);
+        return _loop.RunAsync(
+            async (token, onHealthy) =>
             {
                 using var client = new ImapClient();
-                await ConnectAsync(client, trust, session.Token);
+                await ConnectAsync(client, trust, token);
                 board.Set(mailbox.DisplayName, connected: true, error: null);
                 MailboxLog.Connected(logger, mailbox.DisplayName, mailbox.Folder, client.Capabilities.HasFlag(ImapCapabilities.Idle));
-                // The backoff starts again only once a session has done its work (folders
-                // opened, mail read): a server that accepts the login and then refuses
-                // everything must not be asked again every second.
-                await RunSessionAsync(client, () => delay = FirstDelay, session.Token);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                await RunSessionAsync(client, onHealthy, token);
+            },
+            ex =>
             {
-                break;
-            }
-            catch (OperationCanceledException) when (held.IsCancellationRequested)
-            {
-                // Another instance reads the mailbox now; this one waits for the lease again.
-                continue;
-            }
-            catch (Exception ex)
-            {
-                // Every failure, of the server or of the store (a full disk), ends the session the
-                // same way: nothing was moved that was not committed, so the mail is read again
-                // after the backoff. A worker that gave up would stop the whole host.
+                // Servers count failed logins toward locking the account: after one, wait the longest.
                 var (cause, loginRefused) = Describe(ex, trust);
-                if (loginRefused)
-                {
-                    // Servers count failed logins toward locking the account: wait the longest.
-                    delay = mailbox.MaxReconnectDelay;
-                }
-
-                board.Set(mailbox.DisplayName, connected: false, error: cause);
-                metrics.MailboxError(mailbox.DisplayName);
-                MailboxLog.Failed(logger, mailbox.DisplayName, cause, delay.TotalSeconds);
-                MailboxLog.FailureDetail(logger, mailbox.DisplayName, ex);
-                try
-                {
-                    await Task.Delay(delay, time, stoppingToken);
-                }
-                catch (OperationCanceledException)
-                {
-                    break;
-                }
-
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, mailbox.MaxReconnectDelay.Ticks));
-            }
-        }
+                return (cause, loginRefused ? mailbox.MaxReconnectDelay : null);
+            },
+            stoppingToken);
     }
 
-    private static readonly TimeSpan FirstDelay = TimeSpan.FromSeconds(1);
-
     /// <summary>The lease that makes one instance the reader of this mailbox.</summary>
-    public string Lease => "mailbox:" + mailbox.DisplayName;
+    public string Lease => _loop.Lease;
 
     // UIDs of mail that is not a TLS report and was left in the folder, within one UIDVALIDITY.
     private readonly HashSet<uint> _left = [];

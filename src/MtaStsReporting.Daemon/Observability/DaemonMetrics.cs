@@ -45,7 +45,7 @@ public sealed class DaemonMetrics : IDisposable
         _forwardBatches = _meter.CreateCounter<long>("mtasts.forward.batches", description: "Forwarder send attempts by result: sent, duplicate, retry, rejected.");
         _forwardSessions = _meter.CreateCounter<long>("mtasts.forward.sessions", description: "Sessions the central daemon committed from this forwarder.");
         _outboundAttempts = _meter.CreateCounter<long>("mtasts.outbound.attempts", description: "Outbound report delivery attempts by scheme (mailto, https) and outcome (delivered, temporary, permanent).");
-        _mailboxErrors = _meter.CreateCounter<long>("mtasts.mailbox.errors", description: "IMAP connection or session errors.");
+        _mailboxErrors = _meter.CreateCounter<long>("mtasts.mailbox.errors", description: "Mailbox session errors (IMAP or Microsoft Graph), by mailbox.");
     }
 
     /// <summary>A relay batch ended: committed, duplicate or rejected.</summary>

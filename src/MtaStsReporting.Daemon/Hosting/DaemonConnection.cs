@@ -63,7 +63,7 @@ public sealed class DaemonConnection
     /// </summary>
     public async Task<int> CallAsync(ParseResult parsed, TextWriter error, Func<CallInvoker, Metadata?, Task<int>> call)
     {
-        var name = "mtasts-reporting " + parsed.CommandResult.Command.Name;
+        var name = CommandTree.Path(parsed);
         var url = parsed.GetValue(Url)!;
         try
         {

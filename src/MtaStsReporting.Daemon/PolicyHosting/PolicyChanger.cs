@@ -282,7 +282,7 @@ public sealed class PolicyChanger(
         if (!options.Value.Enabled)
         {
             throw new PolicyRequestException(StatusCode.FailedPrecondition,
-                "policy hosting is off: set PolicyHosting:Url and PolicyHosting:Certificates to serve and change policies (README: \"Hosting the policy\").");
+                "policy hosting is off: set PolicyHosting:Url and PolicyHosting:Certificates to serve and change policies (README: \"Policy hosting\").");
         }
     }
 

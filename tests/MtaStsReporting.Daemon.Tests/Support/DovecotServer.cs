@@ -118,9 +118,9 @@ public sealed class DovecotServer : IAsyncDisposable
             }
             {{(_settings.Lmtp ? $"service lmtp {{\n  inet_listener lmtp {{\n    address = 127.0.0.1\n    port = {LmtpPort}\n  }}\n}}" : "")}}
             {{(_settings.OAuth2IntrospectionUrl is null ? "" : $"passdb {{\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n  args = {d}/oauth2.conf\n}}")}}
+            # No mechanisms filter here: the user lookups of LMTP and of the static userdb go through this passdb.
             passdb {
               driver = passwd-file
-              mechanisms = plain login
               args = scheme=PLAIN username_format=%u {{d}}/users
             }
             userdb {

@@ -1,4 +1,3 @@
-using MtaStsReporting.Domain.Names;
 using MtaStsReporting.Domain.Readiness;
 
 namespace MtaStsReporting.Domain.MtaSts;
@@ -37,7 +36,7 @@ public static class PolicyChangeRules
             }
             else
             {
-                var uncovered = liveMx.Where(h => !Covers(proposed, h)).ToList();
+                var uncovered = liveMx.Where(h => !proposed.Covers(h)).ToList();
                 if (uncovered.Count > 0)
                 {
                     refusals.Add(new PolicyRefusal("mx-not-covered",
@@ -62,9 +61,6 @@ public static class PolicyChangeRules
 
         return refusals;
     }
-
-    private static bool Covers(StsPolicy policy, string host) =>
-        DomainName.TryParse(host, out var name, out _) && policy.Mx.Any(p => p.Matches(name));
 
     private static string Name(Verdict? verdict) => verdict?.ToName() ?? "unknown";
 }

@@ -12,6 +12,14 @@ public sealed record StsPolicy(StsPolicyMode Mode, long MaxAge, IReadOnlyList<Mx
     /// <summary>A common cap on the policy body; RFC 8461 §3.3 leaves the exact size to senders.</summary>
     public const int MaxTextBytes = 64 * 1024;
 
+    /// <summary>
+    /// Whether an MX host name matches one of the <c>mx</c> lines (RFC 8461 §4.1): a sender
+    /// applying the policy in enforce delivers only to such hosts. A name that is not a valid
+    /// host name matches nothing.
+    /// </summary>
+    public bool Covers(string host) =>
+        Names.DomainName.TryParse(host, out var name, out _) && Mx.Any(p => p.Matches(name));
+
     /// <summary>The policy as the lines RFC 8460 puts in <c>policy-string</c>.</summary>
     public IReadOnlyList<string> ToPolicyStrings()
     {

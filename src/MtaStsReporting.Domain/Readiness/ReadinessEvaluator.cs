@@ -203,7 +203,7 @@ public static class ReadinessEvaluator
         }
 
         // RFC 8461 §5: mode none asks senders to apply nothing, so its mx lines (if any) do not matter.
-        var uncovered = live.Policy is null || live.Policy.Mode == StsPolicyMode.None ? [] : live.MxHosts.Where(h => !Covered(h, live.Policy)).ToList();
+        var uncovered = live.Policy is null || live.Policy.Mode == StsPolicyMode.None ? [] : live.MxHosts.Where(h => !live.Policy.Covers(h)).ToList();
         if (uncovered.Count > 0)
         {
             reasons.Add(new Reason("mx-not-covered", Severity.Blocking,
@@ -308,7 +308,7 @@ public static class ReadinessEvaluator
         }
 
         var seenUncovered = current.SelectMany(r => r.FailuresByMxHost.Keys).Distinct(StringComparer.OrdinalIgnoreCase)
-            .Where(h => h.Length > 0 && !Covered(h, policy)).Order(StringComparer.Ordinal).ToList();
+            .Where(h => h.Length > 0 && !policy.Covers(h)).Order(StringComparer.Ordinal).ToList();
         if (seenUncovered.Count > 0)
         {
             reasons.Add(new Reason("mx-seen-not-covered", Severity.Blocking,
@@ -323,9 +323,6 @@ public static class ReadinessEvaluator
         return parsed.IsValid && parsed.Policy.Mode == policy.Mode
             && parsed.Policy.Mx.Select(m => m.Value).Order(StringComparer.Ordinal).SequenceEqual(policy.Mx.Select(m => m.Value).Order(StringComparer.Ordinal));
     }
-
-    private static bool Covered(string host, StsPolicy policy) =>
-        DomainName.TryParse(host, out var name, out _) && policy.Mx.Any(p => p.Matches(name));
 
     private static string Render(StsPolicy policy) => string.Join("\n", policy.ToPolicyStrings()) + "\n";
 

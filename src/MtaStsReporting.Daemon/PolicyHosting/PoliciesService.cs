@@ -1,10 +1,10 @@
 using System.Globalization;
-using System.Text.Json;
 using Grpc.Core;
 using MtaStsReporting.Api.V1;
 using MtaStsReporting.Daemon.Readiness;
 using MtaStsReporting.Daemon.Security;
 using MtaStsReporting.Domain.MtaSts;
+using MtaStsReporting.Domain.Readiness;
 using MtaStsReporting.Persistence.Store;
 using PolicyConfirmation = MtaStsReporting.Api.V1.PolicyConfirmation;
 using PolicyRefusal = MtaStsReporting.Api.V1.PolicyRefusal;
@@ -145,34 +145,15 @@ public sealed class PoliciesService(PolicyChanger changer, ReportingStore store)
             Origin = v.Origin,
             Reason = v.Reason,
             Forced = v.Forced,
-            Verdict = v.Verdict switch
-            {
-                "READY" => ReadinessOutcome.Ready,
-                "NOT_READY" => ReadinessOutcome.NotReady,
-                "INSUFFICIENT_DATA" => ReadinessOutcome.InsufficientData,
-                "KEEP" => ReadinessOutcome.Keep,
-                "ROLL_BACK" => ReadinessOutcome.RollBack,
-                _ => ReadinessOutcome.Unspecified,
-            },
+            // The verdict is kept by its name (READY, ROLL_BACK…); none when the change rested on none.
+            Verdict = Enum.GetValues<Domain.Readiness.Verdict>().Where(x => x.ToName() == v.Verdict).Select(ReadinessService.ToProto)
+                .DefaultIfEmpty(ReadinessOutcome.Unspecified).First(),
             Outcome = v.Outcome,
             Served = served,
         };
         proto.Mx.AddRange(policy?.Mx.Select(m => m.Value) ?? []);
         proto.Overridden.AddRange(v.Overridden);
-        if (v.Evidence.Length > 0)
-        {
-            foreach (var e in JsonSerializer.Deserialize<List<PolicyChanger.EvidenceEntry>>(v.Evidence) ?? [])
-            {
-                var reason = new ReadinessReason
-                {
-                    Code = e.Code, Message = e.Message,
-                    Severity = Enum.TryParse<Domain.Readiness.Severity>(e.Severity, out var s) ? ReadinessService.ToProto(s) : FindingSeverity.Unspecified,
-                };
-                reason.Evidence.Add(e.Evidence);
-                proto.Evidence.Add(reason);
-            }
-        }
-
+        proto.Evidence.AddRange(PolicyChanger.ReadEvidence(v.Evidence).Select(ReadinessService.ToProto));
         return proto;
     }
 

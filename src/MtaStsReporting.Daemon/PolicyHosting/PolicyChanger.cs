@@ -176,7 +176,8 @@ public sealed class PolicyChanger(
         var version = await store.Policies.ServedAsync(domain.Value, cancellationToken)
             ?? throw new PolicyRequestException(StatusCode.NotFound, $"no policy for {domain.Value} is served here.");
         var txt = await dns.FreshTxtAsync("_mta-sts." + domain.Value, cancellationToken);
-        var record = txt.LookupFailed ? null : StsRecord.Parse(txt.Records).Record;
+        var parsed = txt.LookupFailed ? null : StsRecord.Parse(txt.Records);
+        var record = parsed?.Record;
         var fetch = await fetcher.FetchAsync(domain.Value, cancellationToken);
         var matches = fetch.Text == version.PolicyText;
         var idMatches = record?.Id == version.PolicyId;
@@ -193,7 +194,7 @@ public sealed class PolicyChanger(
         }
         else
         {
-            var seen = txt.LookupFailed ? "DNS: " + txt.Describe() : record is null ? $"no usable _mta-sts record ({StsRecord.Parse(txt.Records).Error})" : $"DNS gives id {record.Id}";
+            var seen = txt.LookupFailed ? "DNS: " + txt.Describe() : record is null ? $"no usable _mta-sts record ({parsed!.Error})" : $"DNS gives id {record.Id}";
             var policy = matches ? $"the policy fetched is version {version.Version}" : fetch.Error is { } error ? $"the policy fetch failed: {error}" : $"the policy fetched is not version {version.Version}";
             message = $"Not yet: {seen}, waiting for _mta-sts.{domain.Value}. TXT \"{expected}\"; {policy}.";
         }
@@ -293,10 +294,13 @@ public sealed class PolicyChanger(
     private static string Describe(StsPolicy policy) =>
         $"mode {policy.Mode.ToRfcName()}, mx {(policy.Mx.Count == 0 ? "none" : string.Join(" ", policy.Mx.Select(m => m.Value)))}, max_age {policy.MaxAge.ToString(CultureInfo.InvariantCulture)}";
 
-    /// <summary>The verdict's reasons, as kept with the version (JSON: code, severity, message, evidence).</summary>
-    private static string Evidence(ReadinessResult result) => JsonSerializer.Serialize(result.Reasons.Select(r => new EvidenceEntry(
-        r.Code, r.Severity.ToString(), r.Message, r.Evidence.ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal))));
+    // The verdict's reasons as kept with a version: the domain's own Reason records, severities by name.
+    private static readonly JsonSerializerOptions EvidenceJson = new() { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
 
-    /// <summary>One reason as kept with a version.</summary>
-    public sealed record EvidenceEntry(string Code, string Severity, string Message, Dictionary<string, string> Evidence);
+    /// <summary>The verdict's reasons, as kept with the version (JSON: code, severity, message, evidence).</summary>
+    private static string Evidence(ReadinessResult result) => JsonSerializer.Serialize(result.Reasons, EvidenceJson);
+
+    /// <summary>The reasons kept with a version; none when it rested on no verdict.</summary>
+    public static IReadOnlyList<Reason> ReadEvidence(string json) =>
+        json.Length == 0 ? [] : JsonSerializer.Deserialize<List<Reason>>(json, EvidenceJson) ?? [];
 }

@@ -30,6 +30,20 @@ public abstract class ReportFolderOptions
     /// <summary>Longest wait between attempts after a failure (backoff doubles from one second; a refusal waits this long at once).</summary>
     public TimeSpan MaxReconnectDelay { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// Where a message goes once its group is committed, by its <see cref="IngestStatus"/>: a report read (imported, or a copy of
+    /// one already stored) to <see cref="ProcessedFolder"/>, a TLS report that cannot be read to
+    /// <see cref="InvalidFolder"/>, other mail to <see cref="OtherFolder"/> with
+    /// <see cref="OtherMail.Move"/>; anything else is left where it is.
+    /// </summary>
+    public MessageDestination DestinationOf(string status) => status switch
+    {
+        IngestStatus.Imported or IngestStatus.Duplicate or IngestStatus.Conflict => MessageDestination.Processed,
+        IngestStatus.Invalid => MessageDestination.Invalid,
+        IngestStatus.NotAReport when OtherMail == OtherMail.Move => MessageDestination.Other,
+        _ => MessageDestination.Left,
+    };
+
     /// <summary>The folder and timing mistakes, each named with <paramref name="at"/>.</summary>
     internal void Validate(string at, List<string> errors)
     {
@@ -43,4 +57,20 @@ public abstract class ReportFolderOptions
             errors.Add($"{at}: ProcessedFolder, InvalidFolder and OtherFolder must differ from Folder.");
         }
     }
+}
+
+/// <summary>Where a message goes once its group is committed (<see cref="ReportFolderOptions.DestinationOf"/>).</summary>
+public enum MessageDestination
+{
+    /// <summary>To the processed folder.</summary>
+    Processed,
+
+    /// <summary>To the invalid folder.</summary>
+    Invalid,
+
+    /// <summary>To the folder for other mail.</summary>
+    Other,
+
+    /// <summary>Left in the folder (marked seen with <see cref="OtherMail.MarkSeen"/>).</summary>
+    Left,
 }

@@ -129,7 +129,6 @@ public sealed class GraphMailboxWorker(GraphMailboxOptions mailbox, ReportIngest
 
             await DrainAsync(user, ids.Where(id => !_left.Contains(id)).Distinct().ToList(), processed, invalid, other, cancellationToken);
             onHealthy();
-            board.Set(mailbox.DisplayName, connected: true, error: null);
             await Task.Delay(mailbox.PollInterval, time, cancellationToken);
         }
     }
@@ -171,16 +170,16 @@ public sealed class GraphMailboxWorker(GraphMailboxOptions mailbox, ReportIngest
             for (var i = 0; i < group.Count; i++)
             {
                 var id = group[i].Id;
-                switch (results[i].Status)
+                switch (mailbox.DestinationOf(results[i].Status))
                 {
-                    case IngestStatus.Imported or IngestStatus.Duplicate or IngestStatus.Conflict:
+                    case MessageDestination.Processed:
                         await MoveAsync(user, id, processed, cancellationToken);
                         break;
-                    case IngestStatus.Invalid:
+                    case MessageDestination.Invalid:
                         await MoveAsync(user, id, invalid, cancellationToken);
                         break;
-                    case IngestStatus.NotAReport when other is not null:
-                        await MoveAsync(user, id, other, cancellationToken);
+                    case MessageDestination.Other:
+                        await MoveAsync(user, id, other!, cancellationToken);
                         break;
                     default:
                         if (mailbox.OtherMail == OtherMail.MarkSeen)

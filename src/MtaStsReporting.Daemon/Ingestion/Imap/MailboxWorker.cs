@@ -225,16 +225,16 @@ public sealed class MailboxWorker(MailboxOptions mailbox, ReportIngestor ingesto
             for (var i = 0; i < group.Count; i++)
             {
                 var uid = group[i].Uid;
-                switch (results[i].Status)
+                switch (mailbox.DestinationOf(results[i].Status))
                 {
-                    case IngestStatus.Imported or IngestStatus.Duplicate or IngestStatus.Conflict:
+                    case MessageDestination.Processed:
                         await inbox.MoveToAsync(uid, processed, cancellationToken);
                         break;
-                    case IngestStatus.Invalid:
+                    case MessageDestination.Invalid:
                         await inbox.MoveToAsync(uid, invalid, cancellationToken);
                         break;
-                    case IngestStatus.NotAReport when other is not null:
-                        await inbox.MoveToAsync(uid, other, cancellationToken);
+                    case MessageDestination.Other:
+                        await inbox.MoveToAsync(uid, other!, cancellationToken);
                         break;
                     default:
                         // Someone else's mail (a DMARC report in a shared rua mailbox): leave it for them.

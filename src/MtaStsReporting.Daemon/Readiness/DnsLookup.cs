@@ -53,7 +53,7 @@ public sealed class DnsLookup(ILookupClient client)
 {
     /// <summary>The TXT strings at <paramref name="name"/>, a record split into several strings joined into one value.</summary>
     public Task<DnsAnswer<string>> TxtAsync(string name, CancellationToken cancellationToken) =>
-        QueryAsync(name, QueryType.TXT, r => r.Answers.TxtRecords().Select(t => string.Concat(t.Text)), cancellationToken);
+        QueryAsync(name, QueryType.TXT, TxtStrings, cancellationToken);
 
     /// <summary>
     /// The TXT strings at <paramref name="name"/> asked of the resolver again, past this
@@ -61,7 +61,10 @@ public sealed class DnsLookup(ILookupClient client)
     /// says nothing about the change.
     /// </summary>
     public Task<DnsAnswer<string>> FreshTxtAsync(string name, CancellationToken cancellationToken) =>
-        QueryAsync(name, QueryType.TXT, r => r.Answers.TxtRecords().Select(t => string.Concat(t.Text)), cancellationToken, fresh: true);
+        QueryAsync(name, QueryType.TXT, TxtStrings, cancellationToken, fresh: true);
+
+    // A TXT record split into several strings is one value (RFC 7208 §3.3 does the same for SPF).
+    private static IEnumerable<string> TxtStrings(IDnsQueryResponse response) => response.Answers.TxtRecords().Select(t => string.Concat(t.Text));
 
     /// <summary>The MX records of <paramref name="domain"/>, by preference.</summary>
     public Task<DnsAnswer<MxRecord>> MxAsync(string domain, CancellationToken cancellationToken) =>

@@ -107,14 +107,8 @@ public sealed class PolicyChangeTests : IAsyncLifetime
     private async Task ImportAsync(string org, string domain, int daysAgo, string[] lines, long ok, string details)
     {
         var day = DateOnly.FromDateTime(InProcessDaemon.DefaultNow.UtcDateTime).AddDays(-daysAgo).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
-        using var doc = JsonDocument.Parse(details);
-        var failed = doc.RootElement.EnumerateArray().Sum(e => e.GetProperty("failed-session-count").GetInt64());
-        var content = ByteString.CopyFromUtf8($$"""
-            {"organization-name":"{{org}}","report-id":"{{day}}_{{domain}}_{{lines[1]}}","contact-info":"tlsrpt@reporter.example",
-             "date-range":{"start-datetime":"{{day}}T00:00:00Z","end-datetime":"{{day}}T23:59:59Z"},
-             "policies":[{"policy":{"policy-type":"sts","policy-string":{{JsonSerializer.Serialize(lines)}},"policy-domain":"{{domain}}"},
-               "summary":{"total-successful-session-count":{{ok}},"total-failure-session-count":{{failed}}},"failure-details":{{details}}}]}
-            """);
+        // Reports of another mode of the same policy on the same day are other reports.
+        var content = ByteString.CopyFrom(TestReports.DayReport(org, day, domain, lines, ok, details, reportId: $"{day}_{domain}_{lines[1]}"));
         await new ReportImport.ReportImportClient(_daemon.Channel).ImportReportAsync(new ImportReportRequest { Content = content });
     }
 

@@ -117,17 +117,8 @@ public sealed class ReadinessApiTests(Xunit.Abstractions.ITestOutputHelper outpu
         _dir.Dispose();
     }
 
-    private static ByteString Report(string org, string day, string domain, string[] lines, long ok, string details)
-    {
-        using var doc = JsonDocument.Parse(details);
-        var failed = doc.RootElement.EnumerateArray().Sum(e => e.GetProperty("failed-session-count").GetInt64());
-        return ByteString.CopyFromUtf8($$"""
-            {"organization-name":"{{org}}","report-id":"{{day}}_{{domain}}","contact-info":"tlsrpt@reporter.example",
-             "date-range":{"start-datetime":"{{day}}T00:00:00Z","end-datetime":"{{day}}T23:59:59Z"},
-             "policies":[{"policy":{"policy-type":"sts","policy-string":{{JsonSerializer.Serialize(lines)}},"policy-domain":"{{domain}}"},
-               "summary":{"total-successful-session-count":{{ok}},"total-failure-session-count":{{failed}}},"failure-details":{{details}}}]}
-            """);
-    }
+    private static ByteString Report(string org, string day, string domain, string[] lines, long ok, string details) =>
+        ByteString.CopyFrom(TestReports.DayReport(org, day, domain, lines, ok, details));
 
     [Fact]
     public async Task A_healthy_domain_checks_clean()

@@ -15,6 +15,23 @@ public static class TestReports
            "summary":{"total-successful-session-count":{{{successes}}},"total-failure-session-count":0}}]}
         """);
 
+    /// <summary>
+    /// One reporter's report for one UTC day about one sts policy (its lines as given), with
+    /// <paramref name="ok"/> successful sessions and the failure details as JSON (their counts
+    /// summed into the total); the report id is day and domain unless given.
+    /// </summary>
+    public static byte[] DayReport(string organization, string day, string domain, string[] lines, long ok, string details, string? reportId = null)
+    {
+        using var doc = System.Text.Json.JsonDocument.Parse(details);
+        var failed = doc.RootElement.EnumerateArray().Sum(e => e.GetProperty("failed-session-count").GetInt64());
+        return Encoding.UTF8.GetBytes($$"""
+            {"organization-name":"{{organization}}","report-id":"{{reportId ?? $"{day}_{domain}"}}","contact-info":"tlsrpt@reporter.example",
+             "date-range":{"start-datetime":"{{day}}T00:00:00Z","end-datetime":"{{day}}T23:59:59Z"},
+             "policies":[{"policy":{"policy-type":"sts","policy-string":{{System.Text.Json.JsonSerializer.Serialize(lines)}},"policy-domain":"{{domain}}"},
+               "summary":{"total-successful-session-count":{{ok}},"total-failure-session-count":{{failed}}},"failure-details":{{details}}}]}
+            """);
+    }
+
     /// <summary>A report mail (RFC 8460 §5.3 shape) around a body part the caller writes.</summary>
     public static byte[] Mail(string bodyPart, string contentType = "multipart/report; report-type=tlsrpt; boundary=\"outer\"", string extraHeaders = "", string? messageId = null)
     {
